@@ -1,0 +1,46 @@
+with territoires as (
+    select * from {{ ref('int_indicateurs__territoires') }}
+),
+
+valued as (
+    select
+        *,
+        case
+            when est_ratio then 100.0 * numerateur / nullif(denominateur, 0)
+            else numerateur
+        end as valeur
+    from territoires
+),
+
+with_variation as (
+    select
+        current_year.*,
+        case
+            when previous_year.valeur is not null and previous_year.valeur <> 0
+                then 100.0 * (current_year.valeur - previous_year.valeur) / previous_year.valeur
+        end as variation_5ans_pct
+    from valued as current_year
+    left join valued as previous_year
+        on current_year.indicateur_code = previous_year.indicateur_code
+        and current_year.territoire_niveau = previous_year.territoire_niveau
+        and current_year.territoire_code = previous_year.territoire_code
+        and previous_year.annee = current_year.annee - 5
+),
+
+final as (
+    select
+        cast(indicateur_code as varchar) as indicateur_code,
+        cast(territoire_niveau as varchar) as territoire_niveau,
+        cast(territoire_code as varchar) as territoire_code,
+        cast(territoire_libelle as varchar) as territoire_libelle,
+        cast(annee as integer) as annee,
+        cast(valeur as double) as valeur,
+        cast(case when est_ratio then numerateur end as double) as numerateur,
+        cast(case when est_ratio then denominateur end as double) as denominateur,
+        cast(variation_5ans_pct as double) as variation_5ans_pct,
+        cast(est_approximatif as boolean) as est_approximatif,
+        cast(source as varchar) as source
+    from with_variation
+)
+
+select * from final

@@ -1,0 +1,14 @@
+with source as (
+    select * from {{ source('raw', 'territoire_communes') }}
+),
+
+final as (
+    select
+        code_commune,
+        libelle_commune,
+        epci_siren,
+        dep_code
+    from source
+)
+
+select * from final

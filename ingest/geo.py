@@ -1,0 +1,56 @@
+"""French commune codes (code officiel géographique) and the special rows of CAF files."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ingest.errors import ContractError
+from ingest.csvfile import LINE_COLUMN, TextTable
+
+COMMUNE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+# Rows that are not a commune: unknown commune, abroad, not located.
+SPECIAL_CODES = {"XXXXX", "99999", ""}
+
+
+def departement_of(code: str) -> str:
+    """Département of a commune code: 2 characters, 3 for overseas (97x)."""
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+def normalise_commune_codes(table: TextTable, header: str) -> pd.Series:
+    """Clean a column of commune codes and reject anything that is not one.
+
+    A 4-digit code lost its leading zero in a spreadsheet: it is padded back.
+    Special rows (XXXXX, 99999, empty) are kept as they are; callers flag them.
+    """
+    codes = table.frame[header].str.strip().str.upper()
+    codes = codes.where(~codes.str.fullmatch(r"\d{4}"), "0" + codes)
+    valid = codes.str.match(COMMUNE_CODE.pattern) | codes.isin(SPECIAL_CODES)
+    if not valid.all():
+        first = (~valid).idxmax()
+        raise ContractError.single(
+            table.path,
+            "code_commune",
+            f"code commune invalide « {table.frame.at[first, header]} » "
+            "(attendu : 5 caractères, par exemple 62160 ou 2A004)",
+            line=int(table.frame.at[first, LINE_COLUMN]),
+            column=header,
+        )
+    return codes
+
+
+def reject_duplicates(table: TextTable, keys: pd.DataFrame, header: str, what: str) -> None:
+    """Reject a file holding the same key twice, naming the line of the second occurrence."""
+    duplicated = keys.duplicated(keep="first")
+    if duplicated.any():
+        first = duplicated.idxmax()
+        key = " / ".join(str(v) for v in keys.loc[first].tolist())
+        raise ContractError.single(
+            table.path,
+            "cle_unique",
+            f"{what} en double : {key}",
+            line=int(table.frame.at[first, LINE_COLUMN]),
+            column=header,
+        )

@@ -1,0 +1,78 @@
+"""Idempotent loading of validated extracts into the build database.
+
+A *unit* is what one file holds for one source (a theme and a year, a population year):
+loading a file whose content hash is already recorded for its unit changes nothing; a new
+file for the same unit replaces its predecessor in one transaction. Every row keeps the
+name and hash of its file and the load time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import pandas as pd
+
+LOADS_TABLE = "raw._chargements"
+
+
+def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute(
+        f"""
+        create table if not exists {LOADS_TABLE} (
+            table_name varchar not null,
+            unit varchar not null,
+            source_file varchar not null,
+            file_hash varchar not null,
+            loaded_at timestamptz not null,
+            row_count bigint not null,
+            primary key (table_name, unit)
+        )
+        """
+    )
+
+
+def is_loaded(con: duckdb.DuckDBPyConnection, table: str, unit: str, file_hash: str) -> bool:
+    ensure_loads_table(con)
+    row = con.execute(
+        f"select file_hash from {LOADS_TABLE} where table_name = ? and unit = ?", [table, unit]
+    ).fetchone()
+    return row is not None and row[0] == file_hash
+
+
+def replace_unit(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    unit: str,
+    unit_filter: dict[str, object],
+    frame: pd.DataFrame,
+    source_file: str,
+    file_hash: str,
+) -> int:
+    """Replace the rows of `unit` (selected by `unit_filter` columns) with `frame`."""
+    ensure_loads_table(con)
+    loaded_at = datetime.now(timezone.utc)
+    stamped = frame.assign(source_file=source_file, file_hash=file_hash, loaded_at=loaded_at)
+    con.register("incoming", stamped)
+    try:
+        con.execute("begin transaction")
+        con.execute(f"create table if not exists {table} as select * from incoming limit 0")
+        if unit_filter:
+            where = " and ".join(f"{column} = ?" for column in unit_filter)
+            con.execute(f"delete from {table} where {where}", list(unit_filter.values()))
+        else:
+            con.execute(f"delete from {table}")
+        columns = ", ".join(f'"{c}"' for c in stamped.columns)
+        con.execute(f"insert into {table} ({columns}) select {columns} from incoming")
+        con.execute(
+            f"insert or replace into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?)",
+            [table, unit, source_file, file_hash, loaded_at, len(stamped)],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("incoming")
+    return len(stamped)

@@ -1,0 +1,133 @@
+"""Great Expectations suites for the extracts, run on the dataframes the readers produce.
+
+GX does not run on DuckDB, so the suites validate dataframes before they are loaded; rules
+that need the whole warehouse are dbt tests. Each failure is turned into a French
+ContractViolation naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from ingest.errors import ContractViolation
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+COMMUNE_OR_SPECIAL = r"^(?:\d{5}|2[AB]\d{3}|XXXXX|99999|)$"
+COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A GX expectation with the French wording of the rule it enforces."""
+
+    name: str  # rule id shown to users
+    message: str  # French, what a failing row breaks
+    expectation: str  # GX expectation class name
+    kwargs: tuple[tuple[str, object], ...]
+
+    @property
+    def column(self) -> str | None:
+        return dict(self.kwargs).get("column")
+
+
+def rule(name: str, message: str, expectation: str, **kwargs) -> Rule:
+    return Rule(name, message, expectation, tuple(sorted(kwargs.items())))
+
+
+SUITES: dict[str, list[Rule]] = {
+    "caf_legacy": [
+        rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex",
+             column="code_commune", regex=COMMUNE_OR_SPECIAL),
+        rule("comptage_positif", "comptage négatif", "ExpectColumnValuesToBeBetween",
+             column="valeur", min_value=0),
+        rule("annee_plausible", "année hors de 2000–2100", "ExpectColumnValuesToBeBetween",
+             column="annee", min_value=2000, max_value=2100),
+        rule("variable_renseignee", "variable vide", "ExpectColumnValuesToNotBeNull",
+             column="variable"),
+    ],
+    "insee_populations_legales": [
+        rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex",
+             column="code_commune", regex=COMMUNE),
+        rule("cle_unique", "commune présente deux fois", "ExpectColumnValuesToBeUnique",
+             column="code_commune"),
+        rule("population_positive", "population municipale négative", "ExpectColumnValuesToBeBetween",
+             column="pmun", min_value=0),
+        rule("population_totale", "population totale inférieure à la population municipale",
+             "ExpectColumnPairValuesAToBeGreaterThanB", column_A="ptot", column_B="pmun", or_equal=True),
+        rule("annee_plausible", "année hors de 1990–2100", "ExpectColumnValuesToBeBetween",
+             column="annee", min_value=1990, max_value=2100),
+    ],
+    "territoire": [
+        rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex",
+             column="code_commune", regex=COMMUNE),
+        rule("cle_unique", "commune présente deux fois", "ExpectColumnValuesToBeUnique",
+             column="code_commune"),
+        rule("siren_epci", "SIREN d'EPCI invalide (9 chiffres)", "ExpectColumnValuesToMatchRegex",
+             column="epci_siren", regex=r"^\d{9}$"),
+    ],
+}
+
+
+@lru_cache(maxsize=1)
+def _context():
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except Exception:  # progress bars are cosmetic
+        pass
+    return context
+
+
+def validate(suite_name: str, frame: pd.DataFrame, file_name: str) -> list[ContractViolation]:
+    """Run the named suite on `frame` (which has a `ligne` column); return the violations."""
+    import great_expectations as gx
+
+    context = _context()
+    name = f"{suite_name}-{id(frame)}"
+    source = context.data_sources.add_or_update_pandas(name)
+    batch_definition = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name)
+    suite = context.suites.add(gx.ExpectationSuite(name=name))
+    rules = SUITES[suite_name]
+    for r in rules:
+        suite.add_expectation(getattr(gx.expectations, r.expectation)(**dict(r.kwargs)))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+    try:
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["ligne"]},
+        )
+    finally:
+        context.validation_definitions.delete(name)
+        context.suites.delete(name)
+        context.data_sources.delete(name)
+    violations: list[ContractViolation] = []
+    for r, outcome in zip(rules, result.results):
+        if outcome.success:
+            continue
+        rows = outcome.result.get("unexpected_index_list") or [{}]
+        for row in rows[:MAX_EXAMPLES]:
+            value = row.get(r.column) if r.column else None
+            detail = f" « {value} »" if value is not None and not pd.isna(value) else ""
+            line = row.get("ligne")
+            violations.append(
+                ContractViolation(
+                    file=file_name,
+                    rule=r.name,
+                    message=f"{r.message}{detail}",
+                    line=int(line) if line is not None else None,
+                    column=r.column,
+                )
+            )
+    return violations

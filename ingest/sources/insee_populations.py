@@ -1,0 +1,104 @@
+"""INSEE populations légales, `donnees_communes.csv` (`;`).
+
+Two header variants are accepted:
+- `REG;Région;DEP;CODARR;CODCAN;CODCOM;COM;Commune;PMUN;PCAP;PTOT` (COM is the 5-character code);
+- `CODREG;REG;CODDEP;CODARR;CODCAN;CODCOM;COM;PMUN;PCAP;PTOT` (COM is the commune *name*).
+The commune code is DEP + CODCOM (97x + CODCOM for overseas), or COM when it holds a code.
+The reference year is not in the file: it must be in the file name or a parent folder
+(`2016/donnees_communes.csv`, `donnees_communes_2016.csv`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.csvfile import LINE_COLUMN, map_columns, parse_counts, read_text_table
+from ingest.errors import ContractError
+from ingest.geo import COMMUNE_CODE, reject_duplicates
+
+FILE_NAME = re.compile(r"^donnees_communes.*\.csv$", re.IGNORECASE)
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def match_file_name(path: Path) -> bool:
+    return bool(FILE_NAME.match(path.name))
+
+
+def reference_year(path: Path, landing_root: Path | None = None) -> int:
+    """The year in the file name, else in the nearest parent folder below the landing root."""
+    folders = []
+    for parent in path.parents:
+        if landing_root is not None and parent == landing_root:
+            break
+        folders.append(parent.name)
+    candidates = [path.stem] + folders
+    for name in candidates:
+        years = set(YEAR.findall(name))
+        if len(years) > 1:
+            raise ContractError.single(
+                path, "annee_reference", f"plusieurs années possibles dans « {name} » : {sorted(years)}"
+            )
+        if years:
+            return int(years.pop())
+    raise ContractError.single(
+        path,
+        "annee_reference",
+        "année de référence introuvable : placez le fichier dans un dossier nommé par l'année "
+        "(par exemple 2021/donnees_communes.csv) ou ajoutez l'année au nom du fichier",
+    )
+
+
+def read_populations(path: Path, year: int) -> pd.DataFrame:
+    """Columns: annee, code_commune, libelle_commune, pmun, pcap, ptot, ligne."""
+    table = read_text_table(path, separators=";,")
+    headers = {c.lower() for c in table.frame.columns}
+    if "coddep" in headers:  # older variant: CODDEP holds the code, COM the name
+        columns = map_columns(table, ["coddep", "codcom", "com", "pmun", "pcap", "ptot"])
+        dep, name = columns["coddep"], columns["com"]
+        explicit_code = None
+    else:
+        columns = map_columns(
+            table, ["dep", "codcom", "pmun", "pcap", "ptot"], optional=["com", "commune"]
+        )
+        dep = columns["dep"]
+        name = columns.get("commune", columns.get("com"))
+        explicit_code = columns.get("com")
+    frame = table.frame
+    dep_codes = frame[dep].str.strip().str.upper()
+    commune_part = frame[columns["codcom"]].str.strip()
+    # Overseas: DEP 971 + CODCOM 01 -> 97101; elsewhere DEP 62 + CODCOM 160 -> 62160.
+    overseas = (dep_codes.str.len() == 3) & (commune_part.str.len() == 2)
+    codes = (dep_codes.str[:2] + commune_part.str.zfill(3)).where(~overseas, dep_codes + commune_part)
+    if explicit_code is not None:
+        explicit = frame[explicit_code].str.strip().str.upper()
+        codes = explicit.where(explicit.str.match(COMMUNE_CODE.pattern), codes)
+    invalid = ~codes.str.match(COMMUNE_CODE.pattern)
+    if invalid.any():
+        first = invalid.idxmax()
+        raise ContractError.single(
+            path,
+            "code_commune",
+            f"code commune impossible à former à partir de DEP « {frame.at[first, dep]} » "
+            f"et CODCOM « {frame.at[first, columns['codcom']]} »",
+            line=int(frame.at[first, LINE_COLUMN]),
+            column=columns["codcom"],
+        )
+    reject_duplicates(table, codes.to_frame(), columns["codcom"], "commune présente deux fois")
+    result = pd.DataFrame(
+        {
+            "annee": year,
+            "code_commune": codes,
+            "libelle_commune": frame[name].str.strip() if name else None,
+            "pmun": parse_counts(table, "pmun", columns["pmun"], allow_blank=False),
+            "pcap": parse_counts(table, "pcap", columns["pcap"], allow_blank=False),
+            "ptot": parse_counts(table, "ptot", columns["ptot"], allow_blank=False),
+            "ligne": frame[LINE_COLUMN],
+        }
+    )
+    if result.empty:
+        raise ContractError.single(path, "fichier_vide", "aucune ligne de données", line=2)
+    result["annee"] = result["annee"].astype("int32")
+    return result

@@ -1,0 +1,163 @@
+"""The territory referential: which communes form the EPCI, and their département.
+
+From the INSEE files when they are in the landing folder:
+- COG communes `v_commune_YYYY.csv` (names; `TYPECOM = 'COM'` only);
+- EPCI composition `Intercommunalite_Metropole_au_01-01-YYYY.xlsx`, sheet
+  `Composition_communale`, header row found by its `CODGEO` cell (5 title rows above it).
+Otherwise from the bundled seed `ingest/reference/territoire_<SIREN>.csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.csvfile import LINE_COLUMN, map_columns, read_text_table
+from ingest.errors import ContractError
+from ingest.geo import COMMUNE_CODE, departement_of
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+COG_FILE = re.compile(r"^v_commune_(?P<year>(?:19|20)\d\d)\.csv$", re.IGNORECASE)
+EPCI_FILE = re.compile(
+    r"^Intercommunalit[eé]_Metropole_au_01-01-(?P<year>(?:19|20)\d\d)\.xlsx$", re.IGNORECASE
+)
+EPCI_SHEET = "Composition_communale"
+TERRITORY_COLUMNS = ["code_commune", "libelle_commune", "epci_siren", "epci_libelle", "dep_code"]
+
+
+@dataclass(frozen=True)
+class Territory:
+    epci_siren: str
+    epci_libelle: str
+    dep_code: str  # the comparison département (that of most of the EPCI's communes)
+    dep_libelle: str
+    communes: pd.DataFrame  # TERRITORY_COLUMNS
+    origin: str  # French: where the referential came from
+
+
+def departement_names() -> dict[str, str]:
+    with (REFERENCE_DIR / "departements.csv").open(encoding="utf-8") as handle:
+        return {row["dep_code"]: row["dep_libelle"] for row in csv.DictReader(handle)}
+
+
+def read_cog_communes(path: Path) -> pd.DataFrame:
+    """Columns: code_commune, libelle_commune, dep_code (current communes only)."""
+    table = read_text_table(path, separators=",;")
+    columns = map_columns(table, ["typecom", "com", "dep", "libelle"])
+    frame = table.frame
+    keep = frame[columns["typecom"]].str.strip().str.upper() == "COM"
+    codes = frame[columns["com"]].str.strip().str.upper()
+    bad = keep & ~codes.str.match(COMMUNE_CODE.pattern)
+    if bad.any():
+        first = bad.idxmax()
+        raise ContractError.single(
+            path, "code_commune", f"code commune invalide « {codes[first]} »",
+            line=int(frame.at[first, LINE_COLUMN]), column=columns["com"],
+        )
+    return pd.DataFrame(
+        {
+            "code_commune": codes[keep],
+            "libelle_commune": frame.loc[keep, columns["libelle"]].str.strip(),
+            "dep_code": frame.loc[keep, columns["dep"]].str.strip().str.upper(),
+        }
+    ).reset_index(drop=True)
+
+
+def read_epci_composition(path: Path) -> pd.DataFrame:
+    """Columns: code_commune, libelle_commune, epci_siren, epci_libelle, dep_code."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    if EPCI_SHEET not in workbook.sheetnames:
+        raise ContractError.single(
+            path, "feuille_obligatoire",
+            f"feuille « {EPCI_SHEET} » absente (feuilles : {', '.join(workbook.sheetnames)})",
+        )
+    rows = list(workbook[EPCI_SHEET].iter_rows(values_only=True))
+    workbook.close()
+    header_index = next(
+        (i for i, row in enumerate(rows[:20]) if any(str(c).strip().upper() == "CODGEO" for c in row if c)),
+        None,
+    )
+    if header_index is None:
+        raise ContractError.single(
+            path, "colonne_obligatoire", "ligne d'en-tête avec CODGEO introuvable dans les 20 premières lignes",
+            column="CODGEO",
+        )
+    header = [str(c).strip().upper() if c is not None else "" for c in rows[header_index]]
+    for required in ("CODGEO", "EPCI"):
+        if required not in header:
+            raise ContractError.single(
+                path, "colonne_obligatoire", f"colonne obligatoire absente : {required}",
+                line=header_index + 1, column=required,
+            )
+    records = []
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        values = dict(zip(header, row))
+        code = str(values.get("CODGEO") or "").strip().upper()
+        if not code:
+            continue
+        if code.isdigit() and len(code) == 4:
+            code = "0" + code
+        if not COMMUNE_CODE.match(code):
+            raise ContractError.single(
+                path, "code_commune", f"code commune invalide « {code} »", line=offset, column="CODGEO"
+            )
+        records.append(
+            {
+                "code_commune": code,
+                "libelle_commune": str(values.get("LIBGEO") or "").strip() or None,
+                "epci_siren": str(values.get("EPCI") or "").strip(),
+                "epci_libelle": str(values.get("LIBEPCI") or "").strip() or None,
+                "dep_code": str(values.get("DEP") or "").strip() or departement_of(code),
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=TERRITORY_COLUMNS)
+
+
+def bundled_territory(epci_siren: str) -> pd.DataFrame | None:
+    path = REFERENCE_DIR / f"territoire_{epci_siren}.csv"
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype=str, encoding="utf-8")[TERRITORY_COLUMNS]
+
+
+def resolve_territory(
+    epci_siren: str, composition: pd.DataFrame | None, cog: pd.DataFrame | None, origin: str
+) -> Territory:
+    """Build the territory from the EPCI composition file when given, else the bundled seed."""
+    if composition is not None:
+        communes = composition[composition["epci_siren"] == epci_siren].copy()
+        if communes.empty:
+            raise ContractError.single(
+                origin, "territoire_inconnu",
+                f"l'EPCI {epci_siren} n'apparaît pas dans le fichier de composition des EPCI",
+            )
+    else:
+        communes = bundled_territory(epci_siren)
+        origin = f"référentiel intégré territoire_{epci_siren}.csv"
+        if communes is None:
+            raise ContractError.single(
+                "(dossier d'arrivée)", "territoire_inconnu",
+                f"territoire {epci_siren} inconnu : déposez le fichier de composition des EPCI "
+                "de l'INSEE (Intercommunalite_Metropole_au_01-01-AAAA.xlsx) dans le dossier d'arrivée",
+            )
+    if cog is not None:  # the COG has the official names
+        names = cog.set_index("code_commune")["libelle_commune"]
+        communes["libelle_commune"] = communes["code_commune"].map(names).fillna(communes["libelle_commune"])
+    communes = communes.sort_values("code_commune").reset_index(drop=True)
+    dep_code = communes["dep_code"].mode().iloc[0]
+    epci_libelle = communes["epci_libelle"].dropna().iloc[0] if communes["epci_libelle"].notna().any() else epci_siren
+    communes["epci_libelle"] = epci_libelle
+    return Territory(
+        epci_siren=epci_siren,
+        epci_libelle=epci_libelle,
+        dep_code=dep_code,
+        dep_libelle=departement_names().get(dep_code, dep_code),
+        communes=communes[TERRITORY_COLUMNS],
+        origin=origin,
+    )

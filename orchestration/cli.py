@@ -1,0 +1,198 @@
+"""`ctg`: the command line of the CTG warehouse.
+
+    ctg refresh [--landing DIR | --sample] [--warehouse FILE] [--territory SIREN]
+    ctg validate FILE...
+
+`refresh` runs the Dagster job `full_refresh` in-process (the job the nightly schedule runs),
+prints one line per step, and exits non-zero when any blocking check fails, naming the file,
+the line, the column and the rule.
+"""
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from orchestration.settings import DEFAULT_LANDING, DEFAULT_TERRITORY, DEFAULT_WAREHOUSE, SAMPLE_DIR, Settings
+
+STEP_LABELS = {
+    "raw__territoire_communes": "territoire",
+    "raw__insee_populations_legales": "INSEE populations légales",
+    "raw__caf_legacy": "CAF fichiers communaux historiques",
+    "ctg_dbt_assets": "dbt (modèles et tests)",
+    "published__warehouse": "publication",
+}
+
+
+def say(message: str) -> None:
+    # The real stdout: during the run, sys.stdout is the run's log file (dbt writes there).
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.__stdout__, flush=True)
+
+
+class ProgressHandler(logging.Handler):
+    """Turns Dagster's log stream into short progress lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None)
+        if not meta:
+            return
+        step = STEP_LABELS.get(meta.get("step_key") or "", meta.get("step_key") or "")
+        event = meta.get("dagster_event")
+        if event is None:
+            if record.levelno >= logging.INFO and step:
+                say(f"  {step} : {meta['orig_message']}")
+            return
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            say(f"▶ {step}")
+        elif kind == "STEP_SUCCESS":
+            say(f"✓ {step}")
+        elif kind == "STEP_FAILURE":
+            say(f"✗ {step} : échec")
+        elif kind == "STEP_SKIPPED":
+            say(f"- {step} : non exécuté (un contrôle bloquant a échoué en amont)")
+        elif kind == "ASSET_MATERIALIZATION" and meta.get("step_key") == "ctg_dbt_assets":
+            say(f"  {step} : {event.asset_key.to_user_string()} construit")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                say(f"  ✗ contrôle {evaluation.asset_check_key.name} sur {evaluation.asset_key.to_user_string()} en échec")
+
+
+def progress_logger():
+    import dagster as dg
+
+    @dg.logger(description="Lignes de progression de ctg refresh")
+    def _progress(_init_context):
+        log = logging.getLogger("ctg.progress")
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        if not log.handlers:
+            log.addHandler(ProgressHandler())
+        return log
+
+    return _progress
+
+
+def resolve_settings(args: argparse.Namespace) -> Settings:
+    if args.sample and args.landing:
+        raise SystemExit("ctg refresh : --sample et --landing s'excluent")
+    env = Settings.from_env()
+    landing = SAMPLE_DIR if args.sample else Path(args.landing) if args.landing else env.landing_dir
+    return Settings(
+        landing_dir=landing.resolve(),
+        warehouse=Path(args.warehouse).resolve() if args.warehouse else env.warehouse,
+        territory_epci=args.territory or env.territory_epci,
+        use_sample=bool(args.sample) or env.use_sample and not args.landing,
+    )
+
+
+def instance_for_cli():
+    from dagster import DagsterInstance
+
+    if os.environ.get("DAGSTER_HOME"):
+        return DagsterInstance.get()
+    return DagsterInstance.ephemeral()
+
+
+def failure_report(result) -> list[str]:
+    """French lines naming what failed: broken contracts first, then failed steps."""
+    lines: list[str] = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        anomalies = evaluation.metadata.get("anomalies")
+        text = anomalies.value if anomalies is not None else evaluation.description or ""
+        lines.append(f"contrôle « {evaluation.check_name} » sur {evaluation.asset_key.to_user_string()} :")
+        lines.extend(f"  {line}" for line in str(text).splitlines() if line.strip())
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        message = error.message.strip() if error else "erreur inconnue"
+        lines.append(f"étape {STEP_LABELS.get(event.step_key, event.step_key)} : {message}")
+    return lines
+
+
+def refresh(args: argparse.Namespace) -> int:
+    settings = resolve_settings(args)
+    if not settings.use_sample and (
+        not settings.landing_dir.is_dir() or not any(p.is_file() for p in settings.landing_dir.rglob("*"))
+    ):
+        print(
+            f"ctg refresh : le dossier d'arrivée {settings.landing_dir} est absent ou vide ; "
+            "rien n'est publié. Déposez-y les extraits, ou utilisez --sample pour l'échantillon intégré.",
+            file=sys.stderr,
+        )
+        return 2
+    started = time.monotonic()
+    say(
+        f"Rafraîchissement CTG — territoire {settings.territory_epci}, "
+        f"arrivée {settings.landing_dir}{' (échantillon intégré)' if settings.use_sample else ''}, "
+        f"entrepôt {settings.warehouse}"
+    )
+    settings.export()
+    from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
+
+    defs = build_definitions(settings, loggers={"ctg_progress": progress_logger()})
+    job = defs.resolve_job_def(FULL_REFRESH_JOB)
+    log_file = settings.runtime_dir / "logs" / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    say(f"journal détaillé (sortie de dbt) : {log_file}")
+    with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance_for_cli(),
+            raise_on_error=False,
+            run_config={"loggers": {"ctg_progress": {}}},
+        )
+    problems = failure_report(result)
+    published = any(
+        event.asset_key is not None and event.asset_key.path == ["published", "warehouse"]
+        for event in result.get_asset_materialization_events()
+    )
+    elapsed = time.monotonic() - started
+    if result.success and not problems and published:
+        say(f"Terminé en {elapsed:.0f} s : entrepôt publié {settings.warehouse}")
+        return 0
+    print(f"\nÉchec du rafraîchissement après {elapsed:.0f} s ; l'entrepôt publié n'a pas été modifié.", file=sys.stderr)
+    for line in problems:
+        print(line, file=sys.stderr)
+    print(f"Journal détaillé : {log_file}", file=sys.stderr)
+    return 1
+
+
+def validate(args: argparse.Namespace) -> int:
+    from ingest.validation import validate_files
+
+    results = validate_files([Path(f) for f in args.files])
+    failed = 0
+    for path, violations in results:
+        if violations:
+            failed += 1
+            print(f"✗ {path} :")
+            for violation in violations:
+                print(f"  {violation}")
+        else:
+            print(f"✓ {path} : conforme")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ctg", description="Entrepôt de la Convention Territoriale Globale")
+    commands = parser.add_subparsers(dest="command", required=True)
+    refresh_parser = commands.add_parser("refresh", help="rafraîchir et publier l'entrepôt")
+    refresh_parser.add_argument("--landing", help=f"dossier des extraits (CTG_LANDING_DIR, défaut {DEFAULT_LANDING})")
+    refresh_parser.add_argument("--sample", action="store_true", help="utiliser l'échantillon intégré data/sample/")
+    refresh_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
+    refresh_parser.add_argument("--territory", help=f"SIREN de l'EPCI (CTG_TERRITORY_EPCI, défaut {DEFAULT_TERRITORY})")
+    refresh_parser.set_defaults(handler=refresh)
+    validate_parser = commands.add_parser("validate", help="contrôler des extraits sans rien charger")
+    validate_parser.add_argument("files", nargs="+")
+    validate_parser.set_defaults(handler=validate)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The Dagster code location of the CTG warehouse.
+
+One asset job, `full_refresh`, runs the whole refresh: ingest (with blocking contract
+checks), dbt build (tests as asset checks), publish. The nightly schedule and the landing
+sensor both launch it; `ctg refresh` runs it in-process.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.ingest.assets import landing_assets
+from orchestration.publish.assets import build_publish_asset
+from orchestration.resources import CtgSettingsResource
+from orchestration.schedules import landing_sensor, nightly_schedule
+from orchestration.settings import Settings
+from orchestration.transform.dbt import ctg_dbt_assets, dbt_resource
+
+FULL_REFRESH_JOB = "full_refresh"
+
+
+def build_definitions(settings: Settings, loggers: dict | None = None) -> dg.Definitions:
+    settings.export()
+    mart_keys = [key for key in ctg_dbt_assets.keys if key.path[0] == "marts"]
+    publish_asset = build_publish_asset(mart_keys)
+    full_refresh = dg.define_asset_job(
+        FULL_REFRESH_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Rafraîchissement complet : ingestion, contrôles, dbt, publication.",
+    )
+    return dg.Definitions(
+        assets=[*landing_assets, ctg_dbt_assets, publish_asset],
+        jobs=[full_refresh],
+        schedules=[nightly_schedule(full_refresh)],
+        sensors=[landing_sensor(full_refresh, settings)],
+        resources={
+            "ctg": CtgSettingsResource.from_settings(settings),
+            "dbt": dbt_resource(),
+        },
+        loggers=loggers,
+    )
+
+
+defs = build_definitions(Settings.from_env())

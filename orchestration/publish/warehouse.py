@@ -1,0 +1,73 @@
+"""Publish the marts: new file, checkpoint, close, atomic rename.
+
+Readers of the previous published file are never disturbed (a rename does not touch the
+open file), and a failure at any point leaves the previous file byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_SCHEMAS = ("marts",)
+
+
+@dataclass(frozen=True)
+class Publication:
+    warehouse: Path
+    tables: dict[str, int]  # schema.table -> rows
+    parquet_dir: Path
+    size_bytes: int
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    return con.execute(
+        f"""
+        select table_schema, table_name from information_schema.tables
+        where table_catalog = ? and table_schema in ({placeholders}) and table_type = 'BASE TABLE'
+        order by 1, 2
+        """,
+        [catalog, *PUBLISHED_SCHEMAS],
+    ).fetchall()
+
+
+def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    staging_file = warehouse.with_name(f".{warehouse.name}.{token}.tmp")
+    staging_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{token}.tmp")
+    tables: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(staging_file)) as con:
+            con.execute(f"attach '{build_db}' as build (read_only)")
+            published = _tables(con, "build")
+            if not published:
+                raise RuntimeError(f"aucune table à publier dans {build_db} (schémas {PUBLISHED_SCHEMAS})")
+            staging_parquet.mkdir(parents=True)
+            for schema, table in published:
+                con.execute(f"create schema if not exists {schema}")
+                con.execute(f"create table {schema}.{table} as select * from build.{schema}.{table}")
+                tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+                con.execute(
+                    f"copy {schema}.{table} to '{staging_parquet / f'{table}.parquet'}' (format parquet)"
+                )
+            con.execute("detach build")
+            con.execute("checkpoint")
+        os.replace(staging_file, warehouse)
+    except BaseException:
+        staging_file.unlink(missing_ok=True)
+        shutil.rmtree(staging_parquet, ignore_errors=True)
+        raise
+    # Parquet files: swap the folder (two renames; readers of Parquet re-list the folder).
+    previous = parquet_dir.with_name(f".{parquet_dir.name}.{token}.old")
+    if parquet_dir.exists():
+        os.replace(parquet_dir, previous)
+    os.replace(staging_parquet, parquet_dir)
+    shutil.rmtree(previous, ignore_errors=True)
+    return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size)

@@ -1,0 +1,39 @@
+"""Dagster resources: the refresh settings, shared by every asset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.settings import Settings
+
+# Every step that writes the build database runs in this pool (limit 1 in dagster.yaml).
+BUILD_DB_POOL = "ctg_build_db"
+
+
+class CtgSettingsResource(dg.ConfigurableResource):
+    """Paths and territory of one refresh (see orchestration.settings.Settings)."""
+
+    landing_dir: str
+    warehouse: str
+    territory_epci: str
+    use_sample: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "CtgSettingsResource":
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            warehouse=str(settings.warehouse),
+            territory_epci=settings.territory_epci,
+            use_sample=settings.use_sample,
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            landing_dir=Path(self.landing_dir),
+            warehouse=Path(self.warehouse),
+            territory_epci=self.territory_epci,
+            use_sample=self.use_sample,
+        )

@@ -1,0 +1,64 @@
+"""Where a refresh reads and writes, from CLI options or the environment.
+
+The published warehouse is what users open; the build database is private to the refresh,
+one per landing folder so that the bundled sample never mixes with production extracts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+DEFAULT_LANDING = PROJECT_ROOT / "data" / "landing"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "ctg.duckdb"
+DEFAULT_TERRITORY = "246200729"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path  # the published DuckDB file
+    territory_epci: str
+    use_sample: bool = False
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        use_sample = os.environ.get("CTG_SAMPLE", "").lower() in {"1", "true", "yes"}
+        landing = SAMPLE_DIR if use_sample else Path(os.environ.get("CTG_LANDING_DIR", DEFAULT_LANDING))
+        return cls(
+            landing_dir=landing.resolve(),
+            warehouse=Path(os.environ.get("CTG_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),
+            territory_epci=os.environ.get("CTG_TERRITORY_EPCI", DEFAULT_TERRITORY),
+            use_sample=use_sample,
+        )
+
+    @property
+    def runtime_dir(self) -> Path:
+        return self.warehouse.parent
+
+    @property
+    def build_db(self) -> Path:
+        landing_key = hashlib.sha256(str(self.landing_dir).encode()).hexdigest()[:10]
+        return self.runtime_dir / ".build" / f"{self.warehouse.stem}-{landing_key}.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.runtime_dir / "parquet"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.landing_dir.parent / "quarantine"
+
+    def export(self) -> None:
+        """Make the settings visible to dbt, which runs in a subprocess."""
+        os.environ["CTG_LANDING_DIR"] = str(self.landing_dir)
+        os.environ["CTG_WAREHOUSE"] = str(self.warehouse)
+        os.environ["CTG_TERRITORY_EPCI"] = self.territory_epci
+        os.environ["CTG_SAMPLE"] = "1" if self.use_sample else ""
+        os.environ["CTG_BUILD_DB"] = str(self.build_db)
+        self.build_db.parent.mkdir(parents=True, exist_ok=True)
