@@ -1,0 +1,204 @@
+"""End-to-end: `ctg refresh` on real-format extracts, as a user runs it."""
+
+import hashlib
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.cli import main
+from orchestration.settings import SAMPLE_DIR
+
+EPCI = "246200729"
+
+# Annexe 1 of the convention (shared/seed), as printed: (indicator, year, value, 5-year variation).
+EPCI_PRINTED = [
+    ("population_municipale", 2016, 114762, -2.5),
+    ("nb_allocataires", 2018, 25829, 4.5),
+    ("nb_personnes_couvertes", 2018, 61029, -2.4),
+    ("taux_couverture_caf", 2018, 53.2, None),
+    ("nb_enfants_caf", 2018, 25098, -7.8),
+    ("nb_familles", 2018, None, -5.7),
+    ("nb_familles_monoparentales", 2018, None, -2.7),
+    ("part_familles", 2018, 48.7, None),
+    ("part_couples_avec_enfants", 2018, 31.6, None),
+    ("part_familles_monoparentales", 2018, 17.1, None),
+    ("part_familles_1_enfant", 2018, 33.6, None),
+    ("part_familles_2_enfants", 2018, 42.3, None),
+    ("part_familles_nombreuses", 2018, 24.0, None),
+    ("part_allocataires_sans_enfant", 2018, 51.3, None),
+    ("part_couples_sans_enfant", 2018, 7.3, None),
+    ("part_allocataires_isoles", 2018, 44.0, None),
+]
+DEPARTEMENT_PRINTED = [
+    ("population_municipale", 2016, 1470725, 0.5),
+    ("nb_allocataires", 2018, 300038, 8.3),
+    ("nb_personnes_couvertes", 2018, 777984, 1.3),
+    ("taux_couverture_caf", 2018, 52.9, None),
+    ("nb_enfants_caf", 2018, 337886, -3.1),
+    ("nb_familles", 2018, None, -2.0),
+    ("nb_familles_monoparentales", 2018, None, 4.9),
+    ("part_familles", 2018, 55.4, None),
+    ("part_couples_avec_enfants", 2018, 39.6, None),
+    ("part_familles_monoparentales", 2018, 15.8, None),
+    ("part_familles_1_enfant", 2018, 30.9, None),
+    ("part_familles_2_enfants", 2018, 44.5, None),
+    ("part_familles_nombreuses", 2018, 24.6, None),
+    ("part_allocataires_sans_enfant", 2018, 44.6, None),
+    ("part_couples_sans_enfant", 2018, 7.1, None),
+    ("part_allocataires_isoles", 2018, 37.6, None),
+]
+CONTRACT_COLUMNS = [
+    ("indicateur_code", "VARCHAR"),
+    ("territoire_niveau", "VARCHAR"),
+    ("territoire_code", "VARCHAR"),
+    ("territoire_libelle", "VARCHAR"),
+    ("annee", "INTEGER"),
+    ("valeur", "DOUBLE"),
+    ("numerateur", "DOUBLE"),
+    ("denominateur", "DOUBLE"),
+    ("variation_5ans_pct", "DOUBLE"),
+    ("est_approximatif", "BOOLEAN"),
+    ("source", "VARCHAR"),
+]
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def isolated_env():
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("DAGSTER_HOME", "CTG_LANDING_DIR", "CTG_WAREHOUSE", "CTG_TERRITORY_EPCI", "CTG_SAMPLE"):
+            patch.delenv(name, raising=False)
+        yield patch
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory, isolated_env):
+    """One refresh of a copy of the bundled sample, as a landing folder."""
+    root = tmp_path_factory.mktemp("refresh")
+    landing = root / "landing"
+    shutil.copytree(SAMPLE_DIR, landing)
+    warehouse = root / "warehouse" / "ctg.duckdb"
+    code = main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)])
+    assert code == 0
+    return landing, warehouse
+
+
+def published(warehouse, sql, params=()):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def figure(warehouse, level, code, indicator, year):
+    rows = published(
+        warehouse,
+        "select valeur, variation_5ans_pct from marts.indicateurs "
+        "where territoire_niveau = ? and territoire_code = ? and indicateur_code = ? and annee = ?",
+        (level, code, indicator, year),
+    )
+    assert len(rows) == 1, f"{indicator} {level} {year}: {rows}"
+    return rows[0]
+
+
+@pytest.mark.parametrize("indicator, year, printed, printed_variation", EPCI_PRINTED)
+def test_epci_reproduces_the_convention(refreshed, indicator, year, printed, printed_variation):
+    value, variation = figure(refreshed[1], "epci", EPCI, indicator, year)
+    if printed is not None:
+        assert round(value, 1) == printed
+    if printed_variation is not None:
+        assert round(variation, 1) == printed_variation
+
+
+@pytest.mark.parametrize("indicator, year, printed, printed_variation", DEPARTEMENT_PRINTED)
+def test_departement_reproduces_the_convention(refreshed, indicator, year, printed, printed_variation):
+    value, variation = figure(refreshed[1], "departement", "62", indicator, year)
+    if printed is not None:
+        assert round(value, 1) == printed
+    if printed_variation is not None:
+        assert round(variation, 1) == printed_variation
+
+
+def test_coverage_rate_divides_by_the_2016_population_and_says_so(refreshed):
+    [(numerator, denominator, source)] = published(
+        refreshed[1],
+        "select numerateur, denominateur, source from marts.indicateurs "
+        "where indicateur_code = 'taux_couverture_caf' and territoire_niveau = 'epci' and annee = 2018",
+    )
+    assert (numerator, denominator) == (61029, 114762)
+    assert "INSEE populations légales 2016" in source and "NIVCOMTOTAL2018.csv" in source
+
+
+def test_published_mart_has_the_contract_columns(refreshed):
+    columns = published(
+        refreshed[1],
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = 'indicateurs' order by ordinal_position",
+    )
+    assert columns == CONTRACT_COLUMNS
+    schemas = {r[0] for r in published(refreshed[1], "select distinct table_schema from information_schema.tables")}
+    assert schemas == {"marts"}
+
+
+def test_every_commune_the_epci_and_the_departement_each_year(refreshed):
+    rows = published(
+        refreshed[1],
+        "select indicateur_code, annee, territoire_niveau, count(*) from marts.indicateurs "
+        "group by all order by all",
+    )
+    counts = {(indicator, year, level): n for indicator, year, level, n in rows}
+    for (indicator, year, level), n in counts.items():
+        assert n == {"commune": 22, "epci": 1, "departement": 1}[level], (indicator, year, level)
+    assert {year for _, year, _ in counts} == {2011, 2013, 2016, 2018}
+    assert published(refreshed[1], "select count(*) from marts.indicateurs where territoire_code in ('XXXXX', '99999', '')") == [(0,)]
+
+
+def test_masked_cells_make_figures_approximate_not_zero(refreshed):
+    # Conteville-lès-Boulogne has masked single-parent counts in 2018 (blank in the file).
+    [(value, approximate)] = published(
+        refreshed[1],
+        "select valeur, est_approximatif from marts.indicateurs where indicateur_code = 'nb_familles_monoparentales' "
+        "and territoire_code = '62237' and annee = 2018",
+    )
+    assert approximate is True and value > 0
+    [(epci_approximate,)] = published(
+        refreshed[1],
+        "select est_approximatif from marts.indicateurs where indicateur_code = 'nb_familles_monoparentales' "
+        "and territoire_niveau = 'epci' and annee = 2018",
+    )
+    assert epci_approximate is True
+
+
+def test_bad_file_is_rejected_and_published_file_is_untouched(refreshed, capsys):
+    landing, warehouse = refreshed
+    before = sha256(warehouse)
+    bad = landing / "caf" / "NIVCOMTOTAL2018.csv"
+    lines = bad.read_bytes().decode("utf-8-sig").split("\r\n")
+    fields = lines[4].split(";")
+    fields[3] = "n/a"  # NB_Enfants of the 4th commune (line 5 of the file)
+    lines[4] = ";".join(fields)
+    bad.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+
+    code = main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)])
+
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "fichier NIVCOMTOTAL2018.csv, ligne 5, colonne NB_Enfants" in error
+    assert "[règle comptage_entier]" in error
+    assert sha256(warehouse) == before
+    # The file left the landing folder for quarantine, with its report.
+    assert not bad.exists()
+    reports = list((landing.parent / "quarantine").rglob("NIVCOMTOTAL2018.csv.rapport.txt"))
+    assert len(reports) == 1
+    assert "ligne 5, colonne NB_Enfants" in reports[0].read_text(encoding="utf-8")
+
+
+def test_empty_landing_is_an_error_not_the_sample(tmp_path, isolated_env, capsys):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    warehouse = tmp_path / "ctg.duckdb"
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 2
+    assert "--sample" in capsys.readouterr().err
+    assert not warehouse.exists()

@@ -1,0 +1,93 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ingest.errors import ContractError
+from ingest.sources.caf_legacy import THEMES, match_file_name, read_legacy_file
+
+NIVCOM = THEMES["nivcomtotal"]
+HEADER = "Communes;Codes_Insee;NB_Pers_par_Foyer_Alloc;NB_Enfants\n"
+
+
+def values(frame: pd.DataFrame, code: str, variable: str):
+    row = frame[(frame.code_commune == code) & (frame.variable == variable)]
+    return row.valeur.iloc[0]
+
+
+def test_file_names_of_every_case_are_recognised():
+    assert match_file_name(Path("NIVCOMTOTAL2009.csv")) == (NIVCOM, 2009)
+    assert match_file_name(Path("configfamiliale2013.csv"))[0].theme == "config_familiale"
+    assert match_file_name(Path("ConfigFamiliale2018.CSV"))[1] == 2018
+    assert match_file_name(Path("notes2018.csv")) is None
+
+
+def test_blank_cell_is_masked_not_zero(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Pittefaux;62658; ;12\nBoulogne-sur-Mer;62160;27000;11000\n")
+    frame = read_legacy_file(path, NIVCOM, 2018)
+    assert pd.isna(values(frame, "62658", "nb_pers_par_foyer_alloc"))
+    assert values(frame, "62658", "nb_enfants") == 12
+    assert values(frame, "62160", "nb_pers_par_foyer_alloc") == 27000
+    assert set(frame.annee) == {2018}
+
+
+def test_cp1252_lower_case_and_reordered_columns_read_like_the_clean_file(write_file):
+    clean = write_file("a/NIVCOMTOTAL2013.csv", HEADER + "Équihen-Plage;62300;1500;700\n")
+    variant = write_file(
+        "b/nivcomtotal2013.csv", "communes;codes_insee;nb_enfants;nb_pers_par_foyer_alloc\nÉquihen-Plage;62300;700;1500\n",
+        encoding="cp1252",
+    )
+    columns = ["code_commune", "libelle_commune", "variable", "valeur"]
+    left = read_legacy_file(clean, NIVCOM, 2013)[columns].sort_values("variable").reset_index(drop=True)
+    right = read_legacy_file(variant, NIVCOM, 2013)[columns].sort_values("variable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(left, right)
+    assert left.libelle_commune.iloc[0] == "Équihen-Plage"
+
+
+def test_special_rows_are_kept_and_flagged(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27000;11000\nNon localisé;XXXXX;25;9\n")
+    frame = read_legacy_file(path, NIVCOM, 2018)
+    assert frame.loc[frame.code_commune == "XXXXX", "est_special"].all()
+    assert not frame.loc[frame.code_commune == "62160", "est_special"].any()
+
+
+def test_missing_column_is_rejected_naming_it(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", "Communes;Codes_Insee;NB_Enfants\nBoulogne-sur-Mer;62160;11000\n")
+    with pytest.raises(ContractError) as error:
+        read_legacy_file(path, NIVCOM, 2018)
+    violation = error.value.violations[0]
+    assert (violation.file, violation.line, violation.column, violation.rule) == (
+        "NIVCOMTOTAL2018.csv", 1, "nb_pers_par_foyer_alloc", "colonne_obligatoire"
+    )
+
+
+def test_text_in_a_count_is_rejected_with_line_and_column(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27000;11000\nOutreau;62643;n/a;4000\n")
+    with pytest.raises(ContractError) as error:
+        read_legacy_file(path, NIVCOM, 2018)
+    assert str(error.value) == (
+        "fichier NIVCOMTOTAL2018.csv, ligne 3, colonne NB_Pers_par_Foyer_Alloc : "
+        "valeur non numérique « n/a » dans une colonne de comptage [règle comptage_entier]"
+    )
+
+
+def test_invalid_commune_code_is_rejected(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;6216;27000;11000\nOutreau;6264X;1;2\n")
+    with pytest.raises(ContractError) as error:
+        read_legacy_file(path, NIVCOM, 2018)
+    violation = error.value.violations[0]
+    assert (violation.line, violation.column, violation.rule) == (3, "Codes_Insee", "code_commune")
+
+
+def test_four_digit_code_gets_its_leading_zero_back(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Bourg-en-Bresse;1053;27000;11000\n")
+    frame = read_legacy_file(path, NIVCOM, 2018)
+    assert set(frame.code_commune) == {"01053"}
+
+
+def test_duplicated_commune_is_rejected_at_its_second_line(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Outreau;62643;1;2\nLe Portel;62667;3;4\nOutreau;62643;5;6\n")
+    with pytest.raises(ContractError) as error:
+        read_legacy_file(path, NIVCOM, 2018)
+    violation = error.value.violations[0]
+    assert (violation.line, violation.column, violation.rule) == (4, "Codes_Insee", "cle_unique")

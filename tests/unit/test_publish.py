@@ -1,0 +1,60 @@
+import hashlib
+
+import duckdb
+import pytest
+
+from orchestration.publish.warehouse import publish
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_with_mart(path, value):
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists raw")
+        con.execute(f"create or replace table marts.indicateurs as select 'nb_allocataires' as indicateur_code, {value}::double as valeur")
+        con.execute("create or replace table raw.secret as select 'nom' as bailleur_nom")
+
+
+def test_publish_copies_marts_only_and_writes_parquet(tmp_path):
+    build = tmp_path / "build.duckdb"
+    build_with_mart(build, 25829)
+    publication = publish(build, tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet")
+    assert publication.tables == {"marts.indicateurs": 1}
+    with duckdb.connect(str(publication.warehouse), read_only=True) as con:
+        assert con.execute("select valeur from marts.indicateurs").fetchone() == (25829.0,)
+        schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
+        assert "raw" not in schemas
+    assert duckdb.sql(f"select count(*) from '{tmp_path / 'wh' / 'parquet' / 'indicateurs.parquet'}'").fetchall() == [(1,)]
+
+
+def test_failed_publish_leaves_the_published_file_byte_identical(tmp_path):
+    warehouse = tmp_path / "wh" / "ctg.duckdb"
+    good = tmp_path / "good.duckdb"
+    build_with_mart(good, 1)
+    publish(good, warehouse, tmp_path / "wh" / "parquet")
+    before = sha256(warehouse)
+
+    empty_build = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty_build)).close()
+    with pytest.raises(RuntimeError):
+        publish(empty_build, warehouse, tmp_path / "wh" / "parquet")
+
+    assert sha256(warehouse) == before
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["ctg.duckdb", "parquet"]
+
+
+def test_reader_of_the_old_file_is_not_disturbed(tmp_path):
+    warehouse = tmp_path / "ctg.duckdb"
+    build = tmp_path / "build.duckdb"
+    build_with_mart(build, 1)
+    publish(build, warehouse, tmp_path / "parquet")
+    reader = duckdb.connect(str(warehouse), read_only=True)
+    build_with_mart(build, 2)
+    publish(build, warehouse, tmp_path / "parquet")
+    assert reader.execute("select valeur from marts.indicateurs").fetchone() == (1.0,)
+    reader.close()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select valeur from marts.indicateurs").fetchone() == (2.0,)

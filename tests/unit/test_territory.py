@@ -1,0 +1,67 @@
+import pytest
+from openpyxl import Workbook
+
+from ingest.errors import ContractError
+from ingest.sources.territory import read_cog_communes, read_epci_composition, resolve_territory
+
+
+def epci_workbook(path, rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Composition_communale"
+    for title in ["Composition communale des EPCI", "Source : Insee", "", "", ""]:
+        sheet.append([title])
+    sheet.append(["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"])
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_bundled_territory_is_the_22_communes_of_the_boulonnais():
+    territory = resolve_territory("246200729", None, None, "")
+    assert len(territory.communes) == 22
+    assert (territory.dep_code, territory.dep_libelle) == ("62", "Pas-de-Calais")
+    assert "Équihen-Plage" in territory.communes.libelle_commune.tolist()
+
+
+def test_another_epci_comes_from_the_insee_composition_file(tmp_path):
+    path = epci_workbook(
+        tmp_path / "Intercommunalite_Metropole_au_01-01-2024.xlsx",
+        [
+            ["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62", "32"],
+            ["62193", "Calais", "246200364", "CA Grand Calais Terres et Mers", "62", "32"],
+            ["62548", "Marck", "246200364", "CA Grand Calais Terres et Mers", "62", "32"],
+        ],
+    )
+    territory = resolve_territory("246200364", read_epci_composition(path), None, path.name)
+    assert territory.communes.code_commune.tolist() == ["62193", "62548"]
+    assert territory.epci_libelle == "CA Grand Calais Terres et Mers"
+
+
+def test_cog_gives_the_official_names(tmp_path):
+    cog = tmp_path / "v_commune_2023.csv"
+    cog.write_text(
+        "TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT\n"
+        "COM,62300,32,62,62D,622,0,EQUIHEN PLAGE,Équihen-Plage,Équihen-Plage,6299,\n"
+        "COMD,62999,32,62,62D,622,0,X,X,Déléguée,6299,62300\n",
+        encoding="utf-8",
+    )
+    communes = read_cog_communes(cog)
+    assert communes.code_commune.tolist() == ["62300"]
+    composition = epci_workbook(tmp_path / "e.xlsx", [["62300", "Equihen", "246200729", "CA du Boulonnais", "62", "32"]])
+    territory = resolve_territory("246200729", read_epci_composition(composition), communes, "e.xlsx")
+    assert territory.communes.libelle_commune.tolist() == ["Équihen-Plage"]
+
+
+def test_unknown_territory_without_composition_file_says_what_to_drop():
+    with pytest.raises(ContractError) as error:
+        resolve_territory("200000000", None, None, "")
+    assert "Intercommunalite_Metropole_au_01-01-AAAA.xlsx" in str(error.value)
+
+
+def test_epci_absent_from_the_composition_file_is_an_error(tmp_path):
+    path = epci_workbook(tmp_path / "e.xlsx", [["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62", "32"]])
+    with pytest.raises(ContractError) as error:
+        resolve_territory("200000000", read_epci_composition(path), None, path.name)
+    assert error.value.violations[0].rule == "territoire_inconnu"
