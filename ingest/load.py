@@ -33,6 +33,16 @@ def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> None:
+    """Create a raw table with its declared columns, so that dbt finds it even when empty
+    (a landing folder without this source refreshes everything else)."""
+    ensure_loads_table(con)
+    con.execute(
+        f"create table if not exists {table} ({columns}, "
+        "source_file varchar not null, file_hash varchar not null, loaded_at timestamptz not null)"
+    )
+
+
 def is_loaded(con: duckdb.DuckDBPyConnection, table: str, unit: str, file_hash: str) -> bool:
     ensure_loads_table(con)
     row = con.execute(
@@ -57,7 +67,7 @@ def replace_unit(
     con.register("incoming", stamped)
     try:
         con.execute("begin transaction")
-        con.execute(f"create table if not exists {table} as select * from incoming limit 0")
+        con.execute(f"create table if not exists {table} as select * from incoming limit 0")  # undeclared tables
         if unit_filter:
             where = " and ".join(f"{column} = ?" for column in unit_filter)
             con.execute(f"delete from {table} where {where}", list(unit_filter.values()))

@@ -22,7 +22,7 @@ from ingest import quality
 from ingest.csvfile import file_sha256
 from ingest.discovery import Extract, Landing
 from ingest.errors import ContractError, ContractViolation
-from ingest.load import is_loaded, replace_unit
+from ingest.load import ensure_table, is_loaded, replace_unit
 from ingest.sources import caf_legacy, insee_populations
 
 Log = Callable[[str], None]
@@ -33,6 +33,7 @@ class SourceSpec:
     source: str  # discovery name
     table: str  # raw table in the build database
     suite: str  # GX suite
+    columns: str  # DDL of the raw table's own columns (load metadata is added)
     read: Callable[[Extract], pd.DataFrame]
     unit: Callable[[Extract], tuple[str, dict[str, object]]]  # unit id and its row filter
 
@@ -42,6 +43,11 @@ SOURCES: dict[str, SourceSpec] = {
         source="caf_legacy",
         table="raw.caf_legacy",
         suite="caf_legacy",
+        columns=(
+            "theme varchar not null, annee integer not null, code_commune varchar not null, "
+            "libelle_commune varchar, est_special boolean not null, variable varchar not null, "
+            "valeur bigint, ligne bigint not null"
+        ),
         read=lambda e: caf_legacy.read_legacy_file(e.path, caf_legacy.THEMES[e.theme], e.year),
         unit=lambda e: (
             f"{caf_legacy.THEMES[e.theme].theme}/{e.year}",
@@ -52,6 +58,10 @@ SOURCES: dict[str, SourceSpec] = {
         source="insee_populations_legales",
         table="raw.insee_populations_legales",
         suite="insee_populations_legales",
+        columns=(
+            "annee integer not null, code_commune varchar not null, libelle_commune varchar, "
+            "pmun bigint not null, pcap bigint not null, ptot bigint not null, ligne bigint not null"
+        ),
         read=lambda e: insee_populations.read_populations(e.path, e.year),
         unit=lambda e: (str(e.year), {"annee": e.year}),
     ),
@@ -107,10 +117,10 @@ def ingest_source(
 ) -> IngestReport:
     extracts = landing.of(spec.source)
     report = IngestReport(source=spec.source, files_found=len(extracts))
-    if not extracts:
-        log(f"{spec.source} : aucun fichier trouvé dans {landing.root}")
-        return report
     with duckdb.connect(str(build_db)) as con:
+        ensure_table(con, spec.table, spec.columns)
+        if not extracts:
+            log(f"{spec.source} : aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
             prefix = f"{spec.source} [{number}/{len(extracts)}] {name}"

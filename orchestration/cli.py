@@ -42,8 +42,12 @@ class ProgressHandler(logging.Handler):
         step = STEP_LABELS.get(meta.get("step_key") or "", meta.get("step_key") or "")
         event = meta.get("dagster_event")
         if event is None:
+            message = meta["orig_message"]
+            # dagster-dbt narrates its own plumbing; keep the dbt command lines only.
+            if meta.get("step_key") == "ctg_dbt_assets" and "dbt command" not in message:
+                return
             if record.levelno >= logging.INFO and step:
-                say(f"  {step} : {meta['orig_message']}")
+                say(f"  {step} : {message}")
             return
         kind = event.event_type_value
         if kind == "STEP_START":
@@ -68,7 +72,7 @@ def progress_logger():
     @dg.logger(description="Lignes de progression de ctg refresh")
     def _progress(_init_context):
         log = logging.getLogger("ctg.progress")
-        log.setLevel(logging.INFO)
+        log.setLevel(logging.DEBUG)  # step events are DEBUG records; the handler picks them
         log.propagate = False
         if not log.handlers:
             log.addHandler(ProgressHandler())
@@ -104,10 +108,13 @@ def failure_report(result) -> list[str]:
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             continue
-        anomalies = evaluation.metadata.get("anomalies")
-        text = anomalies.value if anomalies is not None else evaluation.description or ""
+        anomalies = evaluation.metadata.get("anomalies")  # ingest checks list each violation
+        failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")  # dbt tests count rows
         lines.append(f"contrôle « {evaluation.check_name} » sur {evaluation.asset_key.to_user_string()} :")
-        lines.extend(f"  {line}" for line in str(text).splitlines() if line.strip())
+        if anomalies is not None:
+            lines.extend(f"  {line}" for line in str(anomalies.value).splitlines() if line.strip())
+        elif failed_rows is not None:
+            lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)")
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         message = error.message.strip() if error else "erreur inconnue"
@@ -133,6 +140,7 @@ def refresh(args: argparse.Namespace) -> int:
         f"entrepôt {settings.warehouse}"
     )
     settings.export()
+    say("chargement des définitions Dagster et du projet dbt…")
     from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
 
     defs = build_definitions(settings, loggers={"ctg_progress": progress_logger()})

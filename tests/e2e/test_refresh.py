@@ -202,3 +202,24 @@ def test_empty_landing_is_an_error_not_the_sample(tmp_path, isolated_env, capsys
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 2
     assert "--sample" in capsys.readouterr().err
     assert not warehouse.exists()
+
+
+def test_failing_dbt_test_blocks_publication(tmp_path, isolated_env, capsys):
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR, landing)
+    warehouse = tmp_path / "warehouse" / "ctg.duckdb"
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    before = sha256(warehouse)
+    # A file that passes its contract but makes a share exceed 100 %: Boulogne-sur-Mer with
+    # 1 allocataire. Only the warehouse-wide dbt tests can see it.
+    config = landing / "caf" / "ConfigFamiliale2018.csv"
+    text = config.read_bytes().decode("utf-8-sig")
+    start = text.index(";62160;") + len(";62160;")
+    end = text.index(";", start)
+    config.write_bytes((text[:start] + "1" + text[end:]).encode("utf-8-sig"))
+
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 1
+
+    error = capsys.readouterr().err
+    assert "between_indicateurs_valeur__100" in error
+    assert sha256(warehouse) == before

@@ -1,0 +1,45 @@
+import dagster as dg
+
+from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
+from orchestration.schedules import landing_sensor
+from orchestration.settings import Settings
+
+
+def settings(tmp_path):
+    return Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "wh" / "ctg.duckdb", territory_epci="246200729")
+
+
+def test_code_location_has_the_refresh_job_its_schedule_and_sensor(tmp_path):
+    defs = build_definitions(settings(tmp_path))
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {"raw/caf_legacy", "raw/insee_populations_legales", "raw/territoire_communes",
+            "marts/indicateurs", "published/warehouse"} <= keys
+    job = defs.resolve_job_def(FULL_REFRESH_JOB)
+    assert {key.to_user_string() for key in job.asset_layer.selected_asset_keys} == keys
+    assert defs.resolve_schedule_def("nightly_refresh").cron_schedule == "0 2 * * *"
+    assert defs.resolve_sensor_def("landing_sensor") is not None
+
+
+def test_ingest_contract_checks_block_and_dbt_tests_are_checks(tmp_path):
+    graph = build_definitions(settings(tmp_path)).resolve_asset_graph()
+    checks = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    ingest = [spec for key, spec in checks.items() if key.asset_key.path[0] == "raw"]
+    assert len(ingest) == 3 and all(spec.blocking for spec in ingest)
+    assert any(key.asset_key.path == ["marts", "indicateurs"] for key in checks)
+
+
+def test_landing_sensor_requests_a_run_only_when_files_change(tmp_path):
+    config = settings(tmp_path)
+    config.landing_dir.mkdir()
+    (config.landing_dir / "NIVCOMTOTAL2018.csv").write_text("x", encoding="utf-8")
+    sensor = landing_sensor(dg.define_asset_job("job"), config)
+
+    context = dg.build_sensor_context()
+    assert isinstance(sensor(context), dg.RunRequest)
+    unchanged = dg.build_sensor_context(cursor=context.cursor)
+    assert isinstance(sensor(unchanged), dg.SkipReason)
+    (config.landing_dir / "ConfigFamiliale2018.csv").write_text("y", encoding="utf-8")
+    request = sensor(dg.build_sensor_context(cursor=unchanged.cursor))
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["ctg/fichiers_modifies"] == "ConfigFamiliale2018.csv"
