@@ -141,3 +141,26 @@ def parse_counts(table: TextTable, column: str, header: str, allow_blank: bool) 
         )
     values = pd.to_numeric(compact.where(~is_blank), errors="raise")
     return values.astype("Int64")
+
+
+def parse_numbers(table: TextTable, header: str, allow_blank: bool = True) -> pd.Series:
+    """Convert a text column of decimal numbers (`,` or `.` as decimal mark) to floats.
+
+    Census counts are weighted estimates (not integers); rates may exceed 100.
+    """
+    text = table.frame[header].str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False).str.strip()
+    text = text.str.replace(",", ".", regex=False)
+    is_blank = text == ""
+    is_number = text.str.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+    bad = ~(is_number | is_blank) if allow_blank else ~is_number
+    if bad.any():
+        first = bad.idxmax()
+        value = table.frame.at[first, header]
+        raise ContractError.single(
+            table.path,
+            "nombre" if value.strip() else "valeur_obligatoire",
+            f"valeur non numérique « {value} »" if value.strip() else "valeur vide dans une colonne obligatoire",
+            line=int(table.frame.at[first, LINE_COLUMN]),
+            column=header,
+        )
+    return pd.to_numeric(text.where(~is_blank), errors="raise").astype("Float64")

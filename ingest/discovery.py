@@ -10,17 +10,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.csvfile import decode, sniff_separator
-from ingest.sources import caf_legacy, insee_populations, territory
+from ingest.sources import (
+    caf_legacy,
+    caf_onape,
+    caf_partner,
+    caf_portal,
+    insee_births,
+    insee_census,
+    insee_populations,
+    territory,
+)
 
 IGNORED_SUFFIXES = {".md", ".txt", ".json", ".rapport"}
 
 
 @dataclass(frozen=True)
 class Extract:
-    source: str  # caf_legacy | insee_populations_legales | cog_communes | epci_composition
+    source: str  # a key of ingest.pipeline.SOURCES, or cog_communes | epci_composition
     path: Path
-    year: int | None = None
-    theme: str | None = None  # caf_legacy theme (stem key of caf_legacy.THEMES)
+    year: int | None = None  # when the name or folder gives it
+    theme: str | None = None  # legacy theme, portal data set, or ONAPE "measure/level"
 
 
 @dataclass
@@ -48,13 +57,32 @@ def identify(path: Path, root: Path | None) -> Extract | None:
         return Extract("epci_composition", path, int(match["year"]))
     if legacy := caf_legacy.match_file_name(path):
         theme, year = legacy
-        return Extract("caf_legacy", path, year, theme.stem)
+        return Extract("caf_legacy", path, year, theme.theme)
     if insee_populations.match_file_name(path):
         return Extract("insee_populations_legales", path, insee_populations.reference_year(path, root))
-    if path.suffix.lower() == ".csv":
-        header = set(header_of(path))
-        if {"pmun", "pcap", "ptot", "codcom"} <= header:
-            return Extract("insee_populations_legales", path, insee_populations.reference_year(path, root))
+    if onape := caf_onape.match_file_name(path):
+        return Extract("caf_onape", path, theme="/".join(onape))
+    if insee_census.match_file_name(path):
+        return Extract("insee_recensement_ages", path)
+    if insee_births.match_file_name(path):
+        return Extract("insee_naissances", path)
+    if caf_partner.match_file_name(path):
+        return Extract("caf_partenaire", path)
+    if path.suffix.lower() != ".csv":
+        return None
+    # Renamed files: recognised by their header.
+    raw_header = header_of(path)
+    header = set(raw_header)
+    if dataset := caf_portal.dataset_of(path, raw_header):
+        return Extract("caf_portail", path, theme=dataset)
+    if {"pmun", "pcap", "ptot", "codcom"} <= header:
+        return Extract("insee_populations_legales", path, insee_populations.reference_year(path, root))
+    if insee_census.looks_like(header):
+        return Extract("insee_recensement_ages", path)
+    if insee_births.looks_like(header):
+        return Extract("insee_naissances", path)
+    if caf_partner.looks_like(header):
+        return Extract("caf_partenaire", path)
     return None
 
 

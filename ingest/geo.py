@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import re
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -51,6 +54,28 @@ def reject_duplicates(table: TextTable, keys: pd.DataFrame, header: str, what: s
             table.path,
             "cle_unique",
             f"{what} en double : {key}",
+            line=int(table.frame.at[first, LINE_COLUMN]),
+            column=header,
+        )
+
+
+@lru_cache(maxsize=1)
+def known_departements() -> frozenset[str]:
+    path = Path(__file__).resolve().parent / "reference" / "departements.csv"
+    with path.open(encoding="utf-8") as handle:
+        return frozenset(row["dep_code"] for row in csv.DictReader(handle))
+
+
+def check_known_departements(table: TextTable, codes: pd.Series, header: str) -> None:
+    """Reject a well-formed code whose département does not exist (e.g. 96001, 00123)."""
+    real = ~codes.isin(SPECIAL_CODES)
+    unknown = real & ~codes.map(departement_of).isin(known_departements())
+    if unknown.any():
+        first = unknown.idxmax()
+        raise ContractError.single(
+            table.path,
+            "code_commune_inconnu",
+            f"code commune inconnu « {codes[first]} » : le département {departement_of(codes[first])} n'existe pas",
             line=int(table.frame.at[first, LINE_COLUMN]),
             column=header,
         )

@@ -43,12 +43,13 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> No
     )
 
 
-def is_loaded(con: duckdb.DuckDBPyConnection, table: str, unit: str, file_hash: str) -> bool:
+def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str) -> bool:
+    """True when a file with this content is the current load of some unit of `table`."""
     ensure_loads_table(con)
     row = con.execute(
-        f"select file_hash from {LOADS_TABLE} where table_name = ? and unit = ?", [table, unit]
+        f"select 1 from {LOADS_TABLE} where table_name = ? and file_hash = ?", [table, file_hash]
     ).fetchone()
-    return row is not None and row[0] == file_hash
+    return row is not None
 
 
 def replace_unit(
@@ -60,7 +61,8 @@ def replace_unit(
     source_file: str,
     file_hash: str,
 ) -> int:
-    """Replace the rows of `unit` (selected by `unit_filter` columns) with `frame`."""
+    """Replace the rows of `unit` (selected by `unit_filter`: column = value, or column in a
+    list of values) with `frame`."""
     ensure_loads_table(con)
     loaded_at = datetime.now(timezone.utc)
     stamped = frame.assign(source_file=source_file, file_hash=file_hash, loaded_at=loaded_at)
@@ -69,8 +71,12 @@ def replace_unit(
         con.execute("begin transaction")
         con.execute(f"create table if not exists {table} as select * from incoming limit 0")  # undeclared tables
         if unit_filter:
-            where = " and ".join(f"{column} = ?" for column in unit_filter)
-            con.execute(f"delete from {table} where {where}", list(unit_filter.values()))
+            clauses, params = [], []
+            for column, value in unit_filter.items():
+                values = list(value) if isinstance(value, (list, tuple, set)) else [value]
+                clauses.append(f"{column} in ({', '.join('?' for _ in values)})")
+                params.extend(values)
+            con.execute(f"delete from {table} where {' and '.join(clauses)}", params)
         else:
             con.execute(f"delete from {table}")
         columns = ", ".join(f'"{c}"' for c in stamped.columns)

@@ -23,7 +23,7 @@ from ingest.csvfile import file_sha256
 from ingest.discovery import Extract, Landing
 from ingest.errors import ContractError, ContractViolation
 from ingest.load import ensure_table, is_loaded, replace_unit
-from ingest.sources import caf_legacy, insee_populations
+from ingest.sources import caf_legacy, caf_onape, caf_partner, caf_portal, insee_births, insee_census, insee_populations
 
 Log = Callable[[str], None]
 
@@ -32,38 +32,113 @@ Log = Callable[[str], None]
 class SourceSpec:
     source: str  # discovery name
     table: str  # raw table in the build database
-    suite: str  # GX suite
     columns: str  # DDL of the raw table's own columns (load metadata is added)
-    read: Callable[[Extract], pd.DataFrame]
-    unit: Callable[[Extract], tuple[str, dict[str, object]]]  # unit id and its row filter
+    read: Callable[[Extract], pd.DataFrame]  # the reader: structural contract, typed frame
+    unit: Callable[[Extract, pd.DataFrame], tuple[str, dict[str, object]]]  # unit id and row filter
+    suite: Callable[[Extract, pd.DataFrame], list[quality.Rule]]  # GX rules for the frame
+    rows: Callable[[Extract, pd.DataFrame], pd.DataFrame] = lambda _e, frame: frame  # rows to load
+
+
+def by_years(prefix: str, extra_filter: dict[str, object] | None = None):
+    """Unit of a file that may hold several years: it replaces those years (of its kind)."""
+
+    def unit(_extract: Extract, frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
+        years = sorted(int(y) for y in frame["annee"].dropna().unique())
+        return f"{prefix}/{','.join(map(str, years))}", {**(extra_filter or {}), "annee": years}
+
+    return unit
+
+
+def commune_rules(value_columns: list[str], special_allowed: bool = True) -> list[quality.Rule]:
+    return [
+        quality.rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex", column="code_commune",
+                     regex=quality.COMMUNE_OR_SPECIAL if special_allowed else quality.COMMUNE),
+        quality.rule("annee_plausible", "année hors de 1990–2100", "ExpectColumnValuesToBeBetween",
+                     column="annee", min_value=1990, max_value=2100),
+        *quality.non_negative_counts(value_columns),
+    ]
 
 
 SOURCES: dict[str, SourceSpec] = {
     "caf_legacy": SourceSpec(
         source="caf_legacy",
         table="raw.caf_legacy",
-        suite="caf_legacy",
         columns=(
             "theme varchar not null, annee integer not null, code_commune varchar not null, "
             "libelle_commune varchar, est_special boolean not null, variable varchar not null, "
             "valeur bigint, ligne bigint not null"
         ),
         read=lambda e: caf_legacy.read_legacy_file(e.path, caf_legacy.THEMES[e.theme], e.year),
-        unit=lambda e: (
-            f"{caf_legacy.THEMES[e.theme].theme}/{e.year}",
-            {"theme": caf_legacy.THEMES[e.theme].theme, "annee": e.year},
-        ),
+        unit=lambda e, _frame: (f"{e.theme}/{e.year}", {"theme": e.theme, "annee": e.year}),
+        suite=lambda e, frame: caf_legacy.THEMES[e.theme].suite(caf_legacy.variables_of(frame)),
+        rows=lambda e, frame: caf_legacy.to_long(frame, caf_legacy.THEMES[e.theme]),
     ),
     "insee_populations_legales": SourceSpec(
         source="insee_populations_legales",
         table="raw.insee_populations_legales",
-        suite="insee_populations_legales",
         columns=(
             "annee integer not null, code_commune varchar not null, libelle_commune varchar, "
             "pmun bigint not null, pcap bigint not null, ptot bigint not null, ligne bigint not null"
         ),
         read=lambda e: insee_populations.read_populations(e.path, e.year),
-        unit=lambda e: (str(e.year), {"annee": e.year}),
+        unit=lambda e, _frame: (str(e.year), {"annee": e.year}),
+        suite=lambda _e, _frame: quality.SUITES["insee_populations_legales"],
+    ),
+    "insee_recensement_ages": SourceSpec(
+        source="insee_recensement_ages",
+        table="raw.insee_recensement_ages",
+        columns=(
+            "code_commune varchar not null, annee integer not null, variable varchar not null, "
+            "valeur double, edition varchar not null, ligne bigint not null"
+        ),
+        read=lambda e: insee_census.read_census_ages(e.path),
+        unit=by_years("recensement"),
+        suite=lambda _e, _frame: commune_rules(["valeur"], special_allowed=False),
+    ),
+    "insee_naissances": SourceSpec(
+        source="insee_naissances",
+        table="raw.insee_naissances",
+        columns="code_commune varchar not null, annee integer not null, naissances double, ligne bigint not null",
+        read=lambda e: insee_births.read_births(e.path),
+        unit=by_years("naissances"),
+        suite=lambda _e, _frame: commune_rules(["naissances"], special_allowed=False),
+    ),
+    "caf_partenaire": SourceSpec(
+        source="caf_partenaire",
+        table="raw.caf_partenaire",
+        columns=(
+            "code_commune varchar not null, annee integer not null, variable varchar not null, "
+            "valeur bigint, est_special boolean not null, ligne bigint not null"
+        ),
+        read=lambda e: caf_partner.read_partner_extract(e.path),
+        unit=by_years("partenaire"),
+        suite=lambda _e, _frame: commune_rules(["valeur"]),
+    ),
+    "caf_portail": SourceSpec(
+        source="caf_portail",
+        table="raw.caf_portail",
+        columns=(
+            "jeu varchar not null, annee integer not null, mois integer not null, code_commune varchar not null, "
+            "libelle_commune varchar, dimension varchar not null, est_special boolean not null, "
+            "variable varchar not null, valeur double, ligne bigint not null"
+        ),
+        read=lambda e: caf_portal.read_portal_file(e.path, e.theme),
+        unit=lambda e, frame: by_years(e.theme, {"jeu": e.theme})(e, frame),
+        suite=lambda _e, frame: commune_rules(caf_portal.value_columns(frame)),
+        rows=lambda e, frame: caf_portal.to_long(frame, e.theme),
+    ),
+    "caf_onape": SourceSpec(
+        source="caf_onape",
+        table="raw.caf_onape",
+        columns=(
+            "mesure varchar not null, territoire_niveau varchar not null, territoire_code varchar not null, "
+            "annee integer not null, variable varchar not null, valeur double, est_placeholder boolean not null, "
+            "ligne bigint not null"
+        ),
+        read=lambda e: caf_onape.read_onape(e.path, *e.theme.split("/")),
+        unit=lambda e, frame: by_years(e.theme, {"mesure": e.theme.split("/")[0],
+                                                 "territoire_niveau": caf_onape.LEVELS[e.theme.split("/")[1]]})(e, frame),
+        suite=lambda _e, _frame: quality.non_negative_counts(["valeur"]),
     ),
 }
 
@@ -124,15 +199,14 @@ def ingest_source(
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
             prefix = f"{spec.source} [{number}/{len(extracts)}] {name}"
-            unit, unit_filter = spec.unit(extract)
             file_hash = file_sha256(extract.path)
-            if is_loaded(con, spec.table, unit, file_hash):
+            if is_loaded(con, spec.table, file_hash):
                 report.files_unchanged.append(name)
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
                 continue
             try:
                 frame = spec.read(extract)
-                violations = quality.validate(spec.suite, frame, name)
+                violations = quality.validate(spec.suite(extract, frame), frame, name)
             except ContractError as error:
                 violations = error.violations
             if violations:
@@ -141,10 +215,11 @@ def ingest_source(
                 report.quarantined.append(str(target))
                 log(f"{prefix} : REJETÉ ({len(violations)} anomalie(s)), mis en quarantaine : {target.parent}")
                 continue
-            if "est_special" in frame:
-                special = frame.loc[frame["est_special"], ["code_commune", "ligne"]].drop_duplicates()
-                report.special_rows += len(special)
-            rows = replace_unit(con, spec.table, unit, unit_filter, frame, name, file_hash)
+            unit, unit_filter = spec.unit(extract, frame)
+            for flag in ("est_special", "est_placeholder"):  # counted and reported, never aggregated
+                if flag in frame:
+                    report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())
+            rows = replace_unit(con, spec.table, unit, unit_filter, spec.rows(extract, frame), name, file_hash)
             report.files_loaded.append(name)
             report.rows_loaded += rows
             log(f"{prefix} : {rows} lignes chargées (unité {unit})")

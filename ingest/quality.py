@@ -41,16 +41,6 @@ def rule(name: str, message: str, expectation: str, **kwargs) -> Rule:
 
 
 SUITES: dict[str, list[Rule]] = {
-    "caf_legacy": [
-        rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex",
-             column="code_commune", regex=COMMUNE_OR_SPECIAL),
-        rule("comptage_positif", "comptage négatif", "ExpectColumnValuesToBeBetween",
-             column="valeur", min_value=0),
-        rule("annee_plausible", "année hors de 2000–2100", "ExpectColumnValuesToBeBetween",
-             column="annee", min_value=2000, max_value=2100),
-        rule("variable_renseignee", "variable vide", "ExpectColumnValuesToNotBeNull",
-             column="variable"),
-    ],
     "insee_populations_legales": [
         rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex",
              column="code_commune", regex=COMMUNE),
@@ -88,16 +78,31 @@ def _context():
     return context
 
 
-def validate(suite_name: str, frame: pd.DataFrame, file_name: str) -> list[ContractViolation]:
-    """Run the named suite on `frame` (which has a `ligne` column); return the violations."""
+def non_negative_counts(columns: list[str]) -> list[Rule]:
+    return [
+        rule("comptage_positif", "comptage négatif", "ExpectColumnValuesToBeBetween", column=c, min_value=0)
+        for c in columns
+    ]
+
+
+def at_most(part: str, whole: str, name: str, message: str) -> Rule:
+    """`part` <= `whole` on every row where both are known (masked cells are skipped)."""
+    return rule(name, message, "ExpectColumnPairValuesAToBeGreaterThanB", column_A=whole, column_B=part,
+                or_equal=True, ignore_row_if="either_value_is_missing")
+
+
+def validate(rules: str | list[Rule], frame: pd.DataFrame, file_name: str) -> list[ContractViolation]:
+    """Run a suite (a name of SUITES or a list of rules) on `frame`, which has a `ligne`
+    column; return the violations."""
     import great_expectations as gx
 
+    suite_name = rules if isinstance(rules, str) else "regles"
+    rules = SUITES[rules] if isinstance(rules, str) else rules
     context = _context()
     name = f"{suite_name}-{id(frame)}"
     source = context.data_sources.add_or_update_pandas(name)
     batch_definition = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name)
     suite = context.suites.add(gx.ExpectationSuite(name=name))
-    rules = SUITES[suite_name]
     for r in rules:
         suite.add_expectation(getattr(gx.expectations, r.expectation)(**dict(r.kwargs)))
     definition = context.validation_definitions.add(
@@ -118,7 +123,8 @@ def validate(suite_name: str, frame: pd.DataFrame, file_name: str) -> list[Contr
             continue
         rows = outcome.result.get("unexpected_index_list") or [{}]
         for row in rows[:MAX_EXAMPLES]:
-            value = row.get(r.column) if r.column else None
+            column = r.column or dict(r.kwargs).get("column_B")
+            value = row.get(column) if column else None
             detail = f" « {value} »" if value is not None and not pd.isna(value) else ""
             line = row.get("ligne")
             violations.append(
@@ -127,7 +133,7 @@ def validate(suite_name: str, frame: pd.DataFrame, file_name: str) -> list[Contr
                     rule=r.name,
                     message=f"{r.message}{detail}",
                     line=int(line) if line is not None else None,
-                    column=r.column,
+                    column=column,
                 )
             )
     return violations

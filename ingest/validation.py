@@ -26,7 +26,8 @@ def validate_file(path: Path) -> list[ContractViolation]:
             READERS_WITHOUT_SUITE[extract.source](extract)
             return []
         spec = SOURCES[extract.source]
-        return quality.validate(spec.suite, spec.read(extract), path.name)
+        frame = spec.read(extract)
+        return quality.validate(spec.suite(extract, frame), frame, path.name)
     except ContractError as error:
         return error.violations
 

@@ -22,6 +22,11 @@ STEP_LABELS = {
     "raw__territoire_communes": "territoire",
     "raw__insee_populations_legales": "INSEE populations légales",
     "raw__caf_legacy": "CAF fichiers communaux historiques",
+    "raw__caf_portail": "CAF portail open data",
+    "raw__caf_onape": "CAF ONAPE accueil du jeune enfant",
+    "raw__caf_partenaire": "CAF extrait partenaire",
+    "raw__insee_recensement_ages": "INSEE recensement (âges)",
+    "raw__insee_naissances": "INSEE naissances",
     "ctg_dbt_assets": "dbt (modèles et tests)",
     "published__warehouse": "publication",
 }

@@ -43,6 +43,62 @@ COVERED_TOTALS = {  # NB_Pers_par_Foyer_Alloc, NB_Enfants
 BASE_POPULATION = {
     "62075": 1314, "62160": 40910, "62235": 2469, "62237": 521, "62264": 1323, "62281": 380, "62300": 2613, "62446": 821, "62448": 1881, "62474": 1147, "62603": 1070, "62604": 3870, "62643": 13270, "62653": 417, "62658": 116, "62667": 8897, "62746": 5072, "62755": 3338, "62758": 10999, "62893": 6358, "62894": 3888, "62908": 1590
 }
+# Other legacy themes: {(file name stem, year): {column: (CAB total, département total)}}.
+# NB_Allocataires of RSA/AAH/PAJE/LOG files is that of ConfigFamiliale, commune by commune.
+LEGACY_TOTALS = {
+    ("RSACom", 2018): {"NB_allocataire_RSA": (5233, 54946), "RSA_SOCLE_Majore": (760, 8900)},
+    ("RSACom", 2013): {"NB_allocataire_RSA": (7159, 72680), "RSA_SOCLE_Majore": (820, 9800)},
+    ("AAHCom", 2018): {"ALL_AAH": (2236, 27318)},
+    ("AAHCom", 2013): {"ALL_AAH": (2018, 24678)},
+    ("BasrevenuCom", 2018): {"ALL_bas_revenu": (9702, 104750), "Pers_bas_revenu": (25000, 280000),
+                             "NB_pers_couv_ress": (50000, 640000), "NB_allocataires_ress": (21000, 250000)},
+    ("BasrevenuCom", 2013): {"ALL_bas_revenu": (9500, 100000), "Pers_bas_revenu": (24500, 270000),
+                             "NB_pers_couv_ress": (51000, 630000), "NB_allocataires_ress": (20500, 240000)},
+    ("DependancePrestaCom", 2018): {"NB_Allocataires": (21000, 250000), "TR50PFRB": (2856, 29250), "TR100PFRB": (4158, 45000)},
+    ("DependancePrestaCom", 2013): {"NB_Allocataires": (20500, 240000), "TR50PFRB": (2800, 28000), "TR100PFRB": (4300, 46000)},
+    ("enfantAEEH", 2018): {"NB_enfant_AEEH": (707, 9000)},
+    ("enfantAEEH", 2013): {"NB_enfant_AEEH": (490, 6500)},
+    ("EnfantAgeCom", 2018): {"NB_Enfants_0_2_ans": (3435, 46811), "NB_Enfants_3_5_ans": (3588, 50418),
+                             "NB_Enfants_6_11_ans": (7900, 105000), "NB_Enfants_12_15_ans": (5200, 70000),
+                             "NB_Enfants_16_17_ans": (2600, 35000), "NB_Enfants_18_19_ans": (1900, 24000),
+                             "NB_Enfants_20_24_ans": (475, 6657), "NB_Enfants": (25098, 337886)},
+    ("EnfantAgeCom", 2017): {"NB_Enfants_0_2_ans": (3500, 47500), "NB_Enfants_3_5_ans": (3650, 51000),
+                             "NB_Enfants_6_11_ans": (8072, 106000), "NB_Enfants_12_15_ans": (5200, 70500),
+                             "NB_Enfants_16_17_ans": (2549, 35200), "NB_Enfants_18_19_ans": (1925, 24100),
+                             "NB_Enfants_20_24_ans": (729, 5700), "NB_Enfants": (25625, 340000)},
+    ("EnfantAgeCom", 2013): {"NB_Enfants_0_2_ans": (4056, 55398), "NB_Enfants_3_5_ans": (4054, 53808),
+                             "NB_Enfants_6_11_ans": (8500, 110000), "NB_Enfants_12_15_ans": (5600, 72000),
+                             "NB_Enfants_16_17_ans": (2800, 36000), "NB_Enfants_18_19_ans": (2000, 15000),
+                             "NB_Enfants_20_24_ans": (211, 6490), "NB_Enfants": (27221, 348696)},
+    ("PAJECom", 2018): {"ALL_PAJE": (4000, 52000), "ALL_PRIM": (100, 1500), "ALL_BASEP": (3500, 47000), "ALL_CMG": (700, 14000)},
+    ("PAJECom", 2013): {"ALL_PAJE": (4600, 58000), "ALL_PRIM": (120, 1700), "ALL_BASEP": (4000, 52000), "ALL_CMG": (720, 14100)},
+    ("LOGCom", 2018): {"total_allocataires_logement": (14000, 140000), "total_ALF": (3000, 35000),
+                       "total_ALS": (5000, 45000), "total_APL": (6000, 60000)},
+    ("LOGCom", 2013): {"total_allocataires_logement": (13500, 136000), "total_ALF": (3100, 36000),
+                       "total_ALS": (4600, 42000), "total_APL": (5800, 58000)},
+}
+WITH_ALLOCATAIRES = {"RSACom", "AAHCom", "PAJECom", "LOGCom"}
+# Partner extract: {(variable, year): (CAB total, département total)}.
+PARTNER_TOTALS = {
+    ("allocataires_msa", 2018): (477, 9029), ("allocataires_msa", 2013): (448, 7962),
+    ("personnes_couvertes_msa", 2018): (1137, 25863), ("personnes_couvertes_msa", 2013): (1204, 24239),
+    ("allocataires_fragiles", 2018): (3948, 45000),
+    ("familles_afi", 2018): (1069, 12297),
+    ("enfants_moins3_parents_actifs", 2018): (1353, 21861),
+    ("enfants_moins3_cmg", 2018): (651, 13791), ("enfants_moins3_cmg", 2013): (674, 13860),
+    ("am_actives", 2019): (301, 9000), ("am_actives", 2016): (316, 9300),
+    ("am_actives_55_plus", 2019): (111, 3000),
+}
+# Census: {year: {variable: (CAB total, département total)}}; 2010 is written as the IRIS edition.
+CENSUS_TOTALS = {
+    2016: {"POP": (114900, 1471000), "POP0019": (27000, 363000), "POP6074": (18000, 220000),
+           "POP7589": (8000, 100000), "POP90P": (1000, 10000), "POP0610": (7300, 95000), "POP1117": (10900, 143000)},
+    2015: {"POP": (116214, 1473549), "POP0019": (27500, 364000), "POP6074": (17500, 215000),
+           "POP7589": (8000, 99000), "POP90P": (950, 9800), "POP0610": (7400, 95500), "POP1117": (11078, 143215)},
+    2010: {"POP": (118500, 1461000), "POP0610": (7800, 94000), "POP1117": (11488, 140034)},
+}
+BIRTHS_TOTALS = {2013: (1407, 19048), 2014: (1350, 18500), 2015: (1300, 17800), 2016: (1250, 17000),
+                 2017: (1200, 16300), 2018: (1168, 15600)}
 POPULATION_TOTALS = {("cab", 2016): 114762, ("cab", 2011): 117705, ("dep", 2016): 1470725, ("dep", 2011): 1463408}
 
 
@@ -114,6 +170,7 @@ def main() -> None:
             header = ["CODREG", "REG", "CODDEP", "CODARR", "CODCAN", "CODCOM", "COM", "PMUN", "PCAP", "PTOT"]
             write_csv(folder / "donnees_communes.csv", header, rows_old, "cp1252")
 
+    allocataires_by_year: dict[int, dict[str, int]] = {}
     # CAF legacy files: 2013 in CP1252 with the lower-case spellings and another column order,
     # 2018 in UTF-8 with BOM. Each has one row of allocataires not located (XXXXX).
     for year in (2013, 2018):
@@ -133,6 +190,7 @@ def main() -> None:
             for n, (code, name, _) in enumerate(communes):
                 # NB_Allocataires counts every allocataire, masked cells included.
                 allocataires = sum(column[n] for column in true_config)
+                allocataires_by_year.setdefault(year, {})[code] = allocataires
                 config_rows.append([name, code, allocataires] + [column[n] for column in config])
                 covered_rows.append([name, code] + [column[n] for column in covered])
         config_rows.append(["Non localisé", "XXXXX", 12, 1, None, None, None, None, 3, 4, 2, None, None, None])
@@ -150,7 +208,134 @@ def main() -> None:
             header = ["Communes", "Codes_Insee", "NB_Allocataires"] + CONFIG_COLUMNS
             write_csv(caf / f"ConfigFamiliale{year}.csv", header, config_rows, "utf-8-sig")
             write_csv(caf / f"NIVCOMTOTAL{year}.csv", ["Communes", "Codes_Insee", "NB_Pers_par_Foyer_Alloc", "NB_Enfants"], covered_rows, "utf-8-sig")
+
+    write_other_sources(rng, groups, population, allocataires_by_year)
     print(f"sample written to {SAMPLE.relative_to(ROOT)}")
+
+
+def spread(rng: random.Random, groups: dict, weights: dict, totals: tuple[int, int], noise: float = 0.2) -> dict[str, int]:
+    """One column: CAB and rest-of-département totals spread over their communes."""
+    values = {}
+    for group, communes in groups.items():
+        total = totals[0] if group == "cab" else totals[1] - totals[0]
+        allocated = allocate(total, [weights[code] * rng.uniform(1 - noise, 1 + noise) for code, _, _ in communes])
+        values.update({code: v for (code, _, _), v in zip(communes, allocated)})
+    return values
+
+
+def masked_by_group(groups: dict, values: dict[str, int]) -> dict[str, int | None]:
+    result = {}
+    for communes in groups.values():
+        codes = [code for code, _, _ in communes]
+        result.update(zip(codes, mask_small([values[c] for c in codes])))
+    return result
+
+
+def write_other_sources(rng: random.Random, groups: dict, population: dict, allocataires: dict) -> None:
+    communes = [c for g in groups.values() for c in g]
+    weights = {code: population[(code, 2016)] for code, _, _ in communes}
+    caf = SAMPLE / "caf"
+    # Other legacy themes, UTF-8 for 2018, CP1252 for the older years.
+    for (stem, year), columns in LEGACY_TOTALS.items():
+        header = ["Communes", "Codes_Insee"] + (["NB_Allocataires"] if stem in WITH_ALLOCATAIRES else []) + list(columns)
+        cells = {name: masked_by_group(groups, spread(rng, groups, weights, totals)) for name, totals in columns.items()}
+        rows = []
+        for code, name, _ in communes:
+            row = [name, code] + ([allocataires[year][code]] if stem in WITH_ALLOCATAIRES else [])
+            rows.append(row + [cells[column][code] for column in columns])
+        write_csv(caf / f"{stem}{year}.csv", header, rows, "utf-8" if year >= 2018 else "cp1252")
+
+    # Partner extract (long format, blank = masked).
+    rows = []
+    for (variable, year), totals in PARTNER_TOTALS.items():
+        values = masked_by_group(groups, spread(rng, groups, weights, totals))
+        rows += [[code, year, variable, values[code]] for code, _, _ in communes]
+    write_csv(caf / "partenaire" / "extrait_partenaire_caf.csv", ["code_commune", "annee", "variable", "valeur"], rows, "utf-8")
+
+    # Census: commune edition for 2015 and 2016, IRIS edition for 2010 (Boulogne in 3 IRIS).
+    insee = SAMPLE / "insee"
+    for year, variables in CENSUS_TOTALS.items():
+        yy = f"{year % 100:02d}"
+        values = {v: spread(rng, groups, weights, totals, noise=0.05) for v, totals in variables.items()}
+        header_vars = [f"P{yy}_{v}" for v in variables]
+        if year == 2010:
+            rows = []
+            for code, name, _ in communes:
+                parts = 3 if code == "62160" else 1
+                for i in range(parts):
+                    share = [round(values[v][code] / parts + (0.25 if i == 0 else -0.25 if i == 1 else 0), 4) if parts > 1 else values[v][code] for v in variables]
+                    rows.append([f"{code}{i + 101:04d}" if parts > 1 else f"{code}0000", code, name] + share)
+            write_csv(insee / "recensement" / f"base-ic-evol-struct-pop-{year}.csv", ["IRIS", "COM", "LIBCOM"] + header_vars, rows, "utf-8")
+        else:
+            rows = [[code, name] + [values[v][code] for v in variables] for code, name, _ in communes]
+            write_csv(insee / "recensement" / f"base-cc-evol-struct-pop-{year}.CSV", ["CODGEO", "LIBGEO"] + header_vars, rows, "utf-8")
+
+    # Births: one file, one NAISD column per year.
+    births = {year: spread(rng, groups, weights, totals) for year, totals in BIRTHS_TOTALS.items()}
+    rows = [[code] + [births[year][code] for year in BIRTHS_TOTALS] for code, _, _ in communes]
+    write_csv(insee / "naissances" / "base_naissances_2018.csv", ["CODGEO"] + [f"NAISD{y % 100:02d}" for y in BIRTHS_TOTALS], rows, "utf-8")
+
+    write_current_portal(rng, groups, weights)
+    write_onape()
+
+
+def round5(value: float) -> int:
+    return int(5 * round(value / 5))
+
+
+def write_current_portal(rng: random.Random, groups: dict, weights: dict) -> None:
+    """s_ben_com_f (technical names) for December 2021 and 2022, rsa_s_type_com_f with French
+    labels, ndur_s_qf_400_com_f: counts rounded to 5, amounts to 100 euros, as published."""
+    communes = [c for g in groups.values() for c in g]
+    caf = SAMPLE / "caf" / "portail"
+    rows, rsa_rows, qf_rows = [], [], []
+    for year, scale in ((2021, 1.0), (2022, 0.99)):
+        foyers = spread(rng, groups, weights, (round(25600 * scale), round(298000 * scale)), noise=0.1)
+        for code, name, _ in communes:
+            f = foyers[code]
+            people = f * 2.35
+            rsa, ppa = f * 0.19, f * 0.31
+            rows.append([f"{year}-12", code, name, round5(f), round5(people), round5(rsa), int(round(rsa * 520, -2)),
+                         round5(ppa), int(round(ppa * 190, -2)), round5(f * 0.09), round5(f * 0.33)])
+            if year == 2021:
+                rsa_rows.append([f"{year}-12", code, name, "RSA majoré", round5(rsa * 0.15), round5(rsa * 0.15 * 3.1)])
+                rsa_rows.append([f"{year}-12", code, name, "RSA non majoré", round5(rsa * 0.85), round5(rsa * 0.85 * 1.7)])
+                for band, share in (("Moins de 400 euros", 0.22), ("De 400 à moins de 800 euros", 0.38),
+                                    ("800 euros ou plus", 0.36), ("Inconnu", 0.04)):
+                    qf_rows.append([f"{year}-12", code, band, round5(f * share), round5(people * share)])
+    write_csv(caf / "s_ben_com_f.csv", ["dtreffre", "numcomdo", "nomcom", "indfoy_ndur", "indnbp_ndur", "indfoy_rsa",
+                                        "indmtt_rsa", "indfoy_ppa", "indmtt_ppa", "indfoy_aah", "indfoy_af"], rows, "utf-8-sig")
+    write_csv(caf / "rsa_s_type_com_f.csv", ["Date référence", "Numéro commune", "Nom commune", "Type RSA",
+                                             "Nombre foyers RSA", "Nombre personnes RSA"], rsa_rows, "utf-8-sig")
+    write_csv(caf / "ndur_s_qf_400_com_f.csv", ["dtreffre", "numcomdo", "qf_400", "indfoy_ndur", "indnbp_ndur"], qf_rows, "utf-8")
+
+
+def write_onape() -> None:
+    """ONAPE files with their placeholder rows (XX / XXX) that carry values."""
+    onape = SAMPLE / "caf" / "onape"
+    components = ["psu_col", "hors_psu_col", "prescol", "am_ind", "gad_ind", "eaje", "ind"]
+    rates = {
+        ("epci", "246200729"): [48.9, 20.1, 1.2, 0.8, 25.9, 0.9, 22.1, 26.8],
+        ("epci", "246200364"): [55.0, 22.0, 1.0, 1.0, 30.0, 1.0, 24.0, 31.0],
+        ("epci", "XX"): [60.1, 20.0, 2.0, 1.0, 36.1, 1.0, 23.0, 37.1],
+        ("dep", "62"): [53.7, 18.2, 1.5, 1.2, 31.8, 1.0, 20.9, 32.8],
+        ("dep", "59"): [55.2, 21.0, 1.1, 1.0, 31.1, 1.0, 23.1, 32.1],
+        ("dep", "XXX"): [58.0, 20.0, 1.0, 1.0, 35.0, 1.0, 22.0, 36.0],
+        ("com", "62160"): [45.2, 28.0, 2.0, 1.1, 13.6, 0.5, 31.1, 14.1],
+        ("com", "62643"): [50.1, 12.0, 0.0, 0.5, 37.1, 0.5, 12.5, 37.6],
+        ("com", "62758"): [62.3, 15.0, 1.0, 0.5, 45.3, 0.5, 16.5, 45.8],
+    }
+    places = {
+        ("epci", "246200729"): [511, 30, 10, 1100, 20],
+        ("epci", "XX"): [9000, 800, 200, 30000, 500],
+        ("dep", "62"): [5200, 600, 250, 17000, 300],
+        ("com", "62160"): [260, 10, 5, 300, 5],
+    }
+    for level, key in (("epci", "numepci"), ("dep", "numdep"), ("com", "numcom")):
+        rows = [[code, 2018] + values for (lvl, code), values in rates.items() if lvl == level]
+        write_csv(onape / f"txcouv_pe_{level}.csv", [key, "annee", f"txcouv_{level}"] + [f"txcouv_{c}_{level}" for c in components], rows, "utf-8")
+        rows = [[code, 2018] + values + [sum(values)] for (lvl, code), values in places.items() if lvl == level]
+        write_csv(onape / f"nbpla_pe_{level}.csv", [key, "annee"] + [f"pl_{c}_{level}" for c in components[:5]] + [f"tot_offre_{level}"], rows, "utf-8")
 
 
 if __name__ == "__main__":

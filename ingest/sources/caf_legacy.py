@@ -1,11 +1,13 @@
 """CAF open data, legacy commune files (2009 to about 2019).
 
 One `;` CSV per theme and year, the year only in the file name (`ConfigFamiliale2018.csv`,
-`NIVCOMTOTAL2009.csv`, `configfamiliale2009.csv`). Columns are read by name, case-insensitively.
-A blank cell is statistical secrecy: it becomes NULL (masked), never zero.
+`NIVCOMTOTAL2009.csv`, `configfamiliale2009.csv`). Columns are read by name, case-insensitively;
+their order changes between years. A blank cell is statistical secrecy: it becomes NULL
+(masked), never zero.
 
-The reader returns a long frame, one row per commune and variable, so that every theme
-shares one raw table and a variable absent from a given year is simply absent.
+The reader returns a wide frame (one row per commune, the theme's variables as columns) that
+the theme's Great Expectations suite validates; `to_long` turns it into the rows of the shared
+raw table, one per commune and variable, so that a variable absent from a year is absent.
 """
 
 from __future__ import annotations
@@ -16,56 +18,110 @@ from pathlib import Path
 
 import pandas as pd
 
+from ingest import quality
 from ingest.csvfile import LINE_COLUMN, map_columns, parse_counts, read_text_table
 from ingest.errors import ContractError
-from ingest.geo import SPECIAL_CODES, normalise_commune_codes, reject_duplicates
+from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
 
 KEY_COLUMNS = ["communes", "codes_insee"]
+ID_COLUMNS = ["annee", "code_commune", "libelle_commune", "est_special", "ligne"]
 
 
 @dataclass(frozen=True)
 class LegacyTheme:
     theme: str  # canonical theme name, used in the raw table and by dbt staging
-    stem: str  # file stem without the year, lower case
+    stems: tuple[str, ...]  # file stems without the year, lower case
     label: str  # French label for reports
     required: list[str]
     optional: list[str] = field(default_factory=list)
-    aliases: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # older header -> canonical name
+    at_most: list[tuple[str, str]] = field(default_factory=list)  # (part, whole): part <= whole
+
+    def suite(self, variables: list[str]) -> list[quality.Rule]:
+        rules = [quality.rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex",
+                              column="code_commune", regex=quality.COMMUNE_OR_SPECIAL)]
+        rules += quality.non_negative_counts(variables)
+        for part, whole in self.at_most:
+            if part in variables and whole in variables:
+                rules.append(quality.at_most(part, whole, f"{part}_inferieur_a_{whole}",
+                                             f"{part} supérieur à {whole} sur la même ligne"))
+        return rules
 
 
-THEMES: dict[str, LegacyTheme] = {
-    t.stem: t
-    for t in [
-        LegacyTheme(
-            theme="nivcomtotal",
-            stem="nivcomtotal",
-            label="population couverte",
-            required=["nb_pers_par_foyer_alloc", "nb_enfants"],
-            optional=["nb_enfants_0_2_ans", "nb_enfants_3_5_ans"],
-        ),
-        LegacyTheme(
-            theme="config_familiale",
-            stem="configfamiliale",
-            label="configuration familiale",
-            required=[
-                "nb_allocataires",
-                "coup_0_enf",
-                "coup_1_enf",
-                "coup_2_enf",
-                "coup_3_enf",
-                "coup_4plus_enf",
-                "homme_isole",
-                "femme_isolee",
-                "mono_1_enf",
-                "mono_2_enf",
-                "mono_3_enf",
-                "mono_4plus_enf",
-            ],
-        ),
-    ]
-}
+ENFANT_BANDS = [
+    "nb_enfants_0_2_ans", "nb_enfants_3_5_ans", "nb_enfants_6_11_ans", "nb_enfants_12_15_ans",
+    "nb_enfants_16_17_ans", "nb_enfants_18_19_ans", "nb_enfants_20_24_ans",
+]
 
-FILE_NAME = re.compile(r"^(?P<stem>[A-Za-z_]+?)(?P<year>(?:19|20)\d\d)\.csv$", re.IGNORECASE)
+THEME_LIST = [
+    LegacyTheme(
+        "nivcomtotal", ("nivcomtotal",), "population couverte",
+        required=["nb_pers_par_foyer_alloc", "nb_enfants"],
+        optional=["nb_enfants_0_2_ans", "nb_enfants_3_5_ans"],  # 2009 only
+    ),
+    LegacyTheme(
+        "config_familiale", ("configfamiliale",), "configuration familiale",
+        required=[
+            "nb_allocataires", "coup_0_enf", "coup_1_enf", "coup_2_enf", "coup_3_enf", "coup_4plus_enf",
+            "homme_isole", "femme_isolee", "mono_1_enf", "mono_2_enf", "mono_3_enf", "mono_4plus_enf",
+        ],
+    ),
+    LegacyTheme(
+        "tranche_age", ("trancheage", "trancheagecom"), "âge du responsable",
+        required=["nb_allocataires"],
+        optional=["all0a19", "all20a24", "all25a29", "all30a39", "all40a49", "all50a54", "all55a59",
+                  "all60a64", "all65a69", "all70ax", "allagex", "all50a59", "all60ax"],
+    ),
+    LegacyTheme(
+        "enfant_age", ("enfantagecom", "enfantage"), "enfants couverts par âge",
+        required=ENFANT_BANDS + ["nb_enfants"],
+        at_most=[(band, "nb_enfants") for band in ENFANT_BANDS],
+    ),
+    LegacyTheme(
+        "rsa", ("rsacom", "rsa"), "revenu de solidarité active",
+        required=["nb_allocataires", "nb_allocataire_rsa"],
+        optional=["dont_rsa_jeune", "rsa_socle_non_majore", "rsa_socle_majore", "rsa_activite"],
+        at_most=[("nb_allocataire_rsa", "nb_allocataires")],
+    ),
+    LegacyTheme(
+        "aah", ("aahcom", "aah"), "allocation aux adultes handicapés",
+        required=["nb_allocataires", "all_aah"],
+        at_most=[("all_aah", "nb_allocataires")],
+    ),
+    LegacyTheme(
+        "aeeh", ("enfantaeeh", "aeehcom"), "allocation d'éducation de l'enfant handicapé",
+        required=["nb_enfant_aeeh"],
+        optional=["aeeh_0a2", "aeeh_3a5", "aeeh_6a11", "aeeh_12a15", "aeeh_16a17", "aeeh_18a20"],
+    ),
+    LegacyTheme(
+        "bas_revenu", ("basrevenucom", "basrevenu"), "allocataires à bas revenus",
+        required=["all_bas_revenu", "nb_allocataires_ress"],
+        optional=["pers_bas_revenu", "nb_pers_couv_ress"],
+        aliases={"nb_allocataires": "nb_allocataires_ress"},  # 2009 spelling
+        at_most=[("all_bas_revenu", "nb_allocataires_ress"), ("pers_bas_revenu", "nb_pers_couv_ress")],
+    ),
+    LegacyTheme(
+        "dependance", ("dependanceprestacom", "dependancepresta"), "dépendance aux prestations",
+        required=["nb_allocataires", "tr50pfrb", "tr100pfrb"],
+        at_most=[("tr50pfrb", "nb_allocataires"), ("tr100pfrb", "nb_allocataires")],
+    ),
+    LegacyTheme(
+        "paje", ("pajecom", "paje"), "prestation d'accueil du jeune enfant",
+        required=["nb_allocataires", "all_paje"],
+        optional=["all_prim", "all_basep", "all_cmg", "all_cmg_asma", "all_cmg_dom", "all_cmg_a", "all_clca_colca"],
+        at_most=[("all_paje", "nb_allocataires")],
+    ),
+    LegacyTheme(
+        "logement", ("logcom", "logement"), "aides au logement",
+        required=["nb_allocataires", "total_allocataires_logement"],
+        optional=["total_alf", "total_als", "total_apl"],
+        at_most=[("total_allocataires_logement", "nb_allocataires")],
+    ),
+]
+THEMES: dict[str, LegacyTheme] = {t.theme: t for t in THEME_LIST}
+THEME_BY_STEM: dict[str, LegacyTheme] = {stem: t for t in THEME_LIST for stem in t.stems}
+
+FILE_NAME = re.compile(r"^(?P<stem>[A-Za-z_]+?)_?(?P<year>(?:19|20)\d\d)\.csv$", re.IGNORECASE)
 
 
 def match_file_name(path: Path) -> tuple[LegacyTheme, int] | None:
@@ -73,24 +129,19 @@ def match_file_name(path: Path) -> tuple[LegacyTheme, int] | None:
     match = FILE_NAME.match(path.name)
     if not match:
         return None
-    theme = THEMES.get(match["stem"].lower())
+    theme = THEME_BY_STEM.get(match["stem"].lower())
     return (theme, int(match["year"])) if theme else None
 
 
 def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
-    """Read one legacy file into long format.
-
-    Columns: annee, code_commune, libelle_commune, est_special, variable, valeur (Int64, NULL
-    when masked), ligne.
-    """
+    """Read one legacy file: ID_COLUMNS then one nullable integer column per variable."""
     table = read_text_table(path, separators=";,")
     columns = map_columns(table, KEY_COLUMNS + theme.required, theme.optional, theme.aliases)
     code_header = columns["codes_insee"]
     codes = normalise_commune_codes(table, code_header)
     is_special = codes.isin(SPECIAL_CODES)
-    reject_duplicates(
-        table, codes[~is_special].to_frame(), code_header, "commune présente deux fois"
-    )
+    check_known_departements(table, codes, code_header)
+    reject_duplicates(table, codes[~is_special].to_frame(), code_header, "commune présente deux fois")
     wide = pd.DataFrame(
         {
             "annee": year,
@@ -100,20 +151,21 @@ def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
             "ligne": table.frame[LINE_COLUMN],
         }
     )
-    variables = [c for c in columns if c not in KEY_COLUMNS]
-    for variable in variables:
+    for variable in variables_of(columns):
         wide[variable] = parse_counts(table, variable, columns[variable], allow_blank=True)
     if wide.empty:
         raise ContractError.single(path, "fichier_vide", "aucune ligne de données", line=2)
-    long = wide.melt(
-        id_vars=["annee", "code_commune", "libelle_commune", "est_special", "ligne"],
-        value_vars=variables,
-        var_name="variable",
-        value_name="valeur",
-    )
+    wide["annee"] = wide["annee"].astype("int32")
+    return wide
+
+
+def variables_of(frame_or_columns) -> list[str]:
+    return [c for c in frame_or_columns if c not in KEY_COLUMNS and c not in ID_COLUMNS]
+
+
+def to_long(wide: pd.DataFrame, theme: LegacyTheme) -> pd.DataFrame:
+    """The rows of the raw table `raw.caf_legacy`: one per commune and variable."""
+    long = wide.melt(id_vars=ID_COLUMNS, value_vars=variables_of(wide), var_name="variable", value_name="valeur")
     long["theme"] = theme.theme
     long["valeur"] = long["valeur"].astype("Int64")
-    long["annee"] = long["annee"].astype("int32")
-    return long[
-        ["theme", "annee", "code_commune", "libelle_commune", "est_special", "variable", "valeur", "ligne"]
-    ]
+    return long[["theme", "annee", "code_commune", "libelle_commune", "est_special", "variable", "valeur", "ligne"]]

@@ -91,6 +91,19 @@ caf_legacy_asset = build_source_asset(
 insee_populations_asset = build_source_asset(
     "insee_populations_legales", "Populations légales INSEE (donnees_communes.csv), par commune et année."
 )
+insee_census_asset = build_source_asset(
+    "insee_recensement_ages", "Recensement INSEE, population par âge (éditions communes et IRIS), format long."
+)
+insee_births_asset = build_source_asset("insee_naissances", "Naissances domiciliées INSEE, par commune et année.")
+caf_partner_asset = build_source_asset(
+    "caf_partenaire", "Extrait partenaire de la CAF (article 8 de la convention), format long, liste fermée de variables."
+)
+caf_portal_asset = build_source_asset(
+    "caf_portail", "Portail open data CAF actuel (s_ben_com_f, rsa_s_type_com_f, ndur_s_qf_400_com_f), arrondi à 5."
+)
+caf_onape_asset = build_source_asset(
+    "caf_onape", "Couverture en accueil du jeune enfant ONAPE (txcouv_pe_*, nbpla_pe_*), par EPCI, commune et département."
+)
 
 TERRITORY_KEY = dg.AssetKey(["raw", "territoire_communes"])
 
@@ -144,4 +157,13 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
     yield check_result(TERRITORY_KEY, report)
 
 
-landing_assets = [territoire_communes, insee_populations_asset, caf_legacy_asset]
+landing_assets = [
+    territoire_communes,
+    insee_populations_asset,
+    insee_census_asset,
+    insee_births_asset,
+    caf_legacy_asset,
+    caf_portal_asset,
+    caf_onape_asset,
+    caf_partner_asset,
+]

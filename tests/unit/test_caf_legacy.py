@@ -4,20 +4,22 @@ import pandas as pd
 import pytest
 
 from ingest.errors import ContractError
-from ingest.sources.caf_legacy import THEMES, match_file_name, read_legacy_file
+from ingest import quality
+from ingest.sources.caf_legacy import THEMES, match_file_name, read_legacy_file, to_long, variables_of
 
 NIVCOM = THEMES["nivcomtotal"]
 HEADER = "Communes;Codes_Insee;NB_Pers_par_Foyer_Alloc;NB_Enfants\n"
 
 
 def values(frame: pd.DataFrame, code: str, variable: str):
-    row = frame[(frame.code_commune == code) & (frame.variable == variable)]
-    return row.valeur.iloc[0]
+    return frame.set_index("code_commune").at[code, variable]
 
 
 def test_file_names_of_every_case_are_recognised():
     assert match_file_name(Path("NIVCOMTOTAL2009.csv")) == (NIVCOM, 2009)
     assert match_file_name(Path("configfamiliale2013.csv"))[0].theme == "config_familiale"
+    assert match_file_name(Path("RSACom2014.csv"))[0].theme == "rsa"
+    assert match_file_name(Path("enfantAEEH2018.csv"))[0].theme == "aeeh"
     assert match_file_name(Path("ConfigFamiliale2018.CSV"))[1] == 2018
     assert match_file_name(Path("notes2018.csv")) is None
 
@@ -37,9 +39,8 @@ def test_cp1252_lower_case_and_reordered_columns_read_like_the_clean_file(write_
         "b/nivcomtotal2013.csv", "communes;codes_insee;nb_enfants;nb_pers_par_foyer_alloc\nÉquihen-Plage;62300;700;1500\n",
         encoding="cp1252",
     )
-    columns = ["code_commune", "libelle_commune", "variable", "valeur"]
-    left = read_legacy_file(clean, NIVCOM, 2013)[columns].sort_values("variable").reset_index(drop=True)
-    right = read_legacy_file(variant, NIVCOM, 2013)[columns].sort_values("variable").reset_index(drop=True)
+    left = to_long(read_legacy_file(clean, NIVCOM, 2013), NIVCOM).sort_values("variable").reset_index(drop=True)
+    right = to_long(read_legacy_file(variant, NIVCOM, 2013), NIVCOM).sort_values("variable").reset_index(drop=True)
     pd.testing.assert_frame_equal(left, right)
     assert left.libelle_commune.iloc[0] == "Équihen-Plage"
 
@@ -91,3 +92,27 @@ def test_duplicated_commune_is_rejected_at_its_second_line(write_file):
         read_legacy_file(path, NIVCOM, 2018)
     violation = error.value.violations[0]
     assert (violation.line, violation.column, violation.rule) == (4, "Codes_Insee", "cle_unique")
+
+
+def test_unknown_departement_is_rejected(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27000;11000\nNulle part;96001;1;2\n")
+    with pytest.raises(ContractError) as error:
+        read_legacy_file(path, NIVCOM, 2018)
+    violation = error.value.violations[0]
+    assert (violation.line, violation.column, violation.rule) == (3, "Codes_Insee", "code_commune_inconnu")
+
+
+def test_2009_spelling_of_the_reference_population_is_accepted(write_file):
+    path = write_file("BasrevenuCom2009.csv", "Communes;Codes_Insee;ALL_bas_revenu;Pers_bas_revenu;NB_pers_couv_ress;NB_allocataires\nOutreau;62643;900;2000;5000;2100\n")
+    frame = read_legacy_file(path, THEMES["bas_revenu"], 2009)
+    assert values(frame, "62643", "nb_allocataires_ress") == 2100
+
+
+def test_more_low_income_than_reference_allocataires_breaks_the_suite(write_file):
+    theme = THEMES["bas_revenu"]
+    path = write_file("BasrevenuCom2018.csv", "Communes;Codes_Insee;ALL_bas_revenu;NB_allocataires_ress\nOutreau;62643;900;2100\nLe Portel;62667;1500;1400\n")
+    frame = read_legacy_file(path, theme, 2018)
+    violations = quality.validate(theme.suite(variables_of(frame)), frame, path.name)
+    assert [(v.line, v.column, v.rule) for v in violations] == [
+        (3, "all_bas_revenu", "all_bas_revenu_inferieur_a_nb_allocataires_ress")
+    ]

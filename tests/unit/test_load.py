@@ -12,14 +12,15 @@ def test_same_file_is_recognised_and_new_file_replaces_its_unit(tmp_path):
     with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
         replace_unit(con, "raw.t", "2018", {"annee": 2018}, frame(1), "a.csv", "hash-a")
         replace_unit(con, "raw.t", "2017", {"annee": 2017}, frame(7).assign(annee=2017), "b.csv", "hash-b")
-        assert is_loaded(con, "raw.t", "2018", "hash-a")
-        assert not is_loaded(con, "raw.t", "2018", "hash-c")
+        assert is_loaded(con, "raw.t", "hash-a")
+        assert not is_loaded(con, "raw.t", "hash-c")
 
         replace_unit(con, "raw.t", "2018", {"annee": 2018}, frame(2), "a-corrige.csv", "hash-c")
 
         rows = con.execute("select annee, valeur, source_file from raw.t order by annee, code_commune").fetchall()
         assert rows == [(2017, 7, "b.csv"), (2017, 7, "b.csv"), (2018, 2, "a-corrige.csv"), (2018, 2, "a-corrige.csv")]
-        assert is_loaded(con, "raw.t", "2018", "hash-c")
+        assert is_loaded(con, "raw.t", "hash-c")
+        assert not is_loaded(con, "raw.t", "hash-a")  # replaced: dropping it again reloads it
 
 
 def test_failed_load_leaves_previous_rows(tmp_path):
@@ -31,4 +32,4 @@ def test_failed_load_leaves_previous_rows(tmp_path):
         except duckdb.Error:
             pass
         assert con.execute("select count(*), min(source_file) from raw.t").fetchone() == (2, "a.csv")
-        assert is_loaded(con, "raw.t", "2018", "hash-a")
+        assert is_loaded(con, "raw.t", "hash-a")

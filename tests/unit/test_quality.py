@@ -1,31 +1,33 @@
 import pandas as pd
 
 from ingest import quality
+from ingest.sources.caf_legacy import THEMES
+
+
+SUITE = THEMES["nivcomtotal"].suite(["nb_enfants"])
 
 
 def caf_frame(codes, values):
     return pd.DataFrame(
         {
-            "theme": "nivcomtotal",
             "annee": 2018,
             "code_commune": codes,
             "libelle_commune": "x",
             "est_special": False,
-            "variable": "nb_enfants",
-            "valeur": pd.array(values, dtype="Int64"),
             "ligne": range(2, len(codes) + 2),
+            "nb_enfants": pd.array(values, dtype="Int64"),
         }
     )
 
 
 def test_clean_frame_passes():
-    assert quality.validate("caf_legacy", caf_frame(["62160", "XXXXX"], [10, None]), "f.csv") == []
+    assert quality.validate(SUITE, caf_frame(["62160", "XXXXX"], [10, None]), "f.csv") == []
 
 
 def test_negative_count_is_reported_with_its_line():
-    violations = quality.validate("caf_legacy", caf_frame(["62160", "62643", "62667"], [10, -3, 4]), "NIVCOMTOTAL2018.csv")
+    violations = quality.validate(SUITE, caf_frame(["62160", "62643", "62667"], [10, -3, 4]), "NIVCOMTOTAL2018.csv")
     assert [(v.file, v.line, v.column, v.rule) for v in violations] == [
-        ("NIVCOMTOTAL2018.csv", 3, "valeur", "comptage_positif")
+        ("NIVCOMTOTAL2018.csv", 3, "nb_enfants", "comptage_positif")
     ]
     assert "« -3 »" in violations[0].message
 

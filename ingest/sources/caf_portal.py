@@ -1,0 +1,146 @@
+"""CAF open data, current portal (December 2020 onwards): `s_ben_com_f`, `rsa_s_type_com_f`,
+`ndur_s_qf_400_com_f`, exported as `;` CSV with technical field names (`dtreffre`,
+`numcomdo`, `indfoy_ndur`) or French labels (`Date référence`, `Numéro commune`,
+`Nombre foyers NDUR`); both are accepted. Counts are rounded to the nearest 5 and amounts to
+100 € by the CAF: figures built on them are flagged approximate downstream.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.csvfile import LINE_COLUMN, TextTable, parse_numbers, read_text_table
+from ingest.errors import ContractError
+from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
+
+DATASETS = {
+    "s_ben_com_f": {"dimension": None},
+    "rsa_s_type_com_f": {"dimension": "rsa_type"},
+    "ndur_s_qf_400_com_f": {"dimension": "qf_400"},
+}
+FILE_NAME = re.compile(r"(?P<dataset>s_ben_com_f|rsa_s_type_com_f|ndur_s_qf_400_com_f)", re.IGNORECASE)
+VALUE_COLUMN = re.compile(r"^ind(?:foy|nbp|mtt)_[a-z0-9_]+$")
+LABELS = {
+    "date reference": "dtreffre",
+    "date de reference": "dtreffre",
+    "numero commune": "numcomdo",
+    "numero de commune": "numcomdo",
+    "code commune": "numcomdo",
+    "nom commune": "nomcom",
+    "nom de la commune": "nomcom",
+    "type rsa": "rsa_type",
+    "type de rsa": "rsa_type",
+    "quotient familial": "qf_400",
+    "tranche de quotient familial": "qf_400",
+    "qf 400": "qf_400",
+}
+LABEL_PATTERNS = [
+    (re.compile(r"^nombre (?:de )?foyers (?:allocataires )?(.+)$"), "indfoy_"),
+    (re.compile(r"^nombre (?:de )?personnes (?:couvertes )?(.+)$"), "indnbp_"),
+    (re.compile(r"^montant (?:total )?(.+)$"), "indmtt_"),
+]
+
+
+def simplify(label: str) -> str:
+    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def technical_name(header: str) -> str:
+    """`indfoy_ndur` stays; `Nombre foyers NDUR` becomes `indfoy_ndur`."""
+    plain = header.strip().lower()
+    if plain in {"dtreffre", "numcomdo", "nomcom", "rsa_type", "qf_400"} or VALUE_COLUMN.match(plain):
+        return plain
+    simple = simplify(header)
+    if simple in LABELS:
+        return LABELS[simple]
+    for pattern, prefix in LABEL_PATTERNS:
+        if match := pattern.match(simple):
+            return prefix + match[1].replace(" ", "_")
+    return plain
+
+
+def dataset_of(path: Path, header: list[str]) -> str | None:
+    if match := FILE_NAME.search(path.name):
+        return match["dataset"].lower()
+    names = {technical_name(h) for h in header}
+    if {"dtreffre", "numcomdo"} <= names:
+        if "rsa_type" in names:
+            return "rsa_s_type_com_f"
+        if "qf_400" in names:
+            return "ndur_s_qf_400_com_f"
+        if "indfoy_ndur" in names:
+            return "s_ben_com_f"
+    return None
+
+
+def reference_month(table: TextTable, header: str) -> tuple[pd.Series, pd.Series]:
+    """`2021-12`, `202112` or `2021-12-31` -> (year, month)."""
+    text = table.frame[header].str.strip()
+    parts = text.str.extract(r"^(?P<year>(?:19|20)\d\d)-?(?P<month>0[1-9]|1[0-2])(?:-\d\d)?$")
+    bad = parts["year"].isna()
+    if bad.any():
+        first = bad.idxmax()
+        raise ContractError.single(
+            table.path, "date_reference", f"date de référence illisible « {text[first]} » (attendu AAAA-MM)",
+            line=int(table.frame.at[first, LINE_COLUMN]), column=header,
+        )
+    return parts["year"].astype(int), parts["month"].astype(int)
+
+
+def read_portal_file(path: Path, dataset: str) -> pd.DataFrame:
+    """Wide frame: annee, mois, code_commune, libelle_commune, dimension, est_special, ligne,
+    then one float column per `ind…` field (technical names)."""
+    table = read_text_table(path, separators=";,")
+    names = {technical_name(h): h for h in table.frame.columns if h != LINE_COLUMN}
+    dimension = DATASETS[dataset]["dimension"]
+    required = ["dtreffre", "numcomdo"] + ([dimension] if dimension else [])
+    missing = [c for c in required if c not in names]
+    values = sorted(n for n in names if VALUE_COLUMN.match(n))
+    if dataset == "s_ben_com_f" and "indfoy_ndur" not in values:
+        missing.append("indfoy_ndur")
+    if missing or not values:
+        raise ContractError.single(
+            path, "colonne_obligatoire",
+            f"colonne obligatoire absente : {', '.join(missing) or 'ind…'} (colonnes lues : {', '.join(names.values())})",
+            line=1, column=(missing or ["ind…"])[0],
+        )
+    codes = normalise_commune_codes(table, names["numcomdo"])
+    check_known_departements(table, codes, names["numcomdo"])
+    years, months = reference_month(table, names["dtreffre"])
+    dimension_values = table.frame[names[dimension]].str.strip() if dimension else pd.Series("", index=codes.index)
+    is_special = codes.isin(SPECIAL_CODES)
+    keys = pd.DataFrame({"code": codes, "year": years, "month": months, "dim": dimension_values})[~is_special]
+    reject_duplicates(table, keys, names["numcomdo"], "commune présente deux fois pour la même date")
+    wide = pd.DataFrame(
+        {
+            "annee": years.astype("int32"),
+            "mois": months.astype("int32"),
+            "code_commune": codes,
+            "libelle_commune": table.frame[names["nomcom"]].str.strip() if "nomcom" in names else None,
+            "dimension": dimension_values,
+            "est_special": is_special,
+            "ligne": table.frame[LINE_COLUMN],
+        }
+    )
+    for value in values:
+        wide[value] = parse_numbers(table, names[value])
+    return wide
+
+
+def value_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if VALUE_COLUMN.match(c)]
+
+
+def to_long(wide: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    long = wide.melt(
+        id_vars=["annee", "mois", "code_commune", "libelle_commune", "dimension", "est_special", "ligne"],
+        value_vars=value_columns(wide), var_name="variable", value_name="valeur",
+    )
+    long["jeu"] = dataset
+    return long[["jeu", "annee", "mois", "code_commune", "libelle_commune", "dimension", "est_special",
+                 "variable", "valeur", "ligne"]]

@@ -1,0 +1,67 @@
+"""INSEE census, population by age (`base-cc-evol-struct-pop-YYYY`, commune edition, key
+CODGEO; or `base-ic-evol-struct-pop-YYYY`, IRIS edition, key IRIS with the commune in COM).
+
+Variables are prefixed with the census year, `P21_POP0610`: the prefix is read from the
+header, never hard-coded, and a file may hold several census years (P21_ and P15_). Every
+`P{yy}_POP…` column is kept; IRIS rows are summed to their commune. Values are weighted
+estimates (decimals).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.csvfile import LINE_COLUMN, map_columns, parse_numbers, read_text_table
+from ingest.errors import ContractError
+from ingest.geo import check_known_departements, normalise_commune_codes, reject_duplicates
+
+FILE_NAME = re.compile(r"^base-(?:cc|ic)-evol-struct-pop-(?:19|20)\d\d.*\.csv$", re.IGNORECASE)
+POPULATION_COLUMN = re.compile(r"^p(?P<yy>\d\d)_(?P<variable>pop[0-9a-z]*)$", re.IGNORECASE)
+
+
+def match_file_name(path: Path) -> bool:
+    return bool(FILE_NAME.match(path.name))
+
+
+def looks_like(header: set[str]) -> bool:
+    return ("codgeo" in header or {"iris", "com"} <= header) and any(POPULATION_COLUMN.match(c) for c in header)
+
+
+def read_census_ages(path: Path) -> pd.DataFrame:
+    """Long frame: code_commune, annee, variable (pop, pop0610, …), valeur, edition, ligne.
+
+    For the IRIS edition, `ligne` is the first line of the commune's IRIS.
+    """
+    table = read_text_table(path, separators=";,")
+    headers = {h.lower(): h for h in table.frame.columns}
+    iris_edition = "iris" in headers and "codgeo" not in headers
+    columns = map_columns(table, ["iris", "com"] if iris_edition else ["codgeo"])
+    population_columns = {h: POPULATION_COLUMN.match(h) for h in table.frame.columns if POPULATION_COLUMN.match(h)}
+    if not population_columns:
+        raise ContractError.single(
+            path, "colonne_obligatoire", "aucune colonne de population P{aa}_POP… (par exemple P21_POP)",
+            line=1, column="P{aa}_POP",
+        )
+    code_header = columns["com"] if iris_edition else columns["codgeo"]
+    codes = normalise_commune_codes(table, code_header)
+    check_known_departements(table, codes, code_header)
+    key_header = columns["iris"] if iris_edition else code_header
+    keys = table.frame[key_header].str.strip().to_frame() if iris_edition else codes.to_frame()
+    reject_duplicates(table, keys, key_header, "IRIS présent deux fois" if iris_edition else "commune présente deux fois")
+    wide = pd.DataFrame({"code_commune": codes, "ligne": table.frame[LINE_COLUMN]})
+    for header, match in population_columns.items():
+        wide[header] = parse_numbers(table, header)
+    if iris_edition:
+        wide = wide.groupby("code_commune", as_index=False).agg(
+            {"ligne": "min", **{h: lambda s: s.sum(min_count=1) for h in population_columns}}
+        )
+    long = wide.melt(id_vars=["code_commune", "ligne"], var_name="colonne", value_name="valeur")
+    parts = long["colonne"].str.extract(POPULATION_COLUMN)
+    long["annee"] = (2000 + parts["yy"].astype(int)).where(parts["yy"].astype(int) < 80, 1900 + parts["yy"].astype(int)).astype("int32")
+    long["variable"] = parts["variable"].str.lower()
+    long["edition"] = "iris" if iris_edition else "commune"
+    long["valeur"] = long["valeur"].astype("Float64")
+    return long[["code_commune", "annee", "variable", "valeur", "edition", "ligne"]]
