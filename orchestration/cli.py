@@ -68,7 +68,8 @@ class ProgressHandler(logging.Handler):
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                say(f"  ✗ contrôle {evaluation.asset_check_key.name} sur {evaluation.asset_key.to_user_string()} en échec")
+                mark = "⚠ avertissement" if is_warning(evaluation) else "✗ contrôle en échec"
+                say(f"  {mark} : {evaluation.asset_check_key.name} sur {evaluation.asset_key.to_user_string()}")
 
 
 def progress_logger():
@@ -107,19 +108,51 @@ def instance_for_cli():
     return DagsterInstance.ephemeral()
 
 
+def is_warning(evaluation) -> bool:
+    from dagster import AssetCheckSeverity
+
+    return evaluation.severity == AssetCheckSeverity.WARN
+
+
+def check_lines(evaluation) -> list[str]:
+    anomalies = evaluation.metadata.get("anomalies")  # ingest checks list each violation
+    failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")  # dbt tests count rows
+    lines = [f"contrôle « {evaluation.check_name} » sur {evaluation.asset_key.to_user_string()} :"]
+    if anomalies is not None:
+        lines.extend(f"  {line}" for line in str(anomalies.value).splitlines() if line.strip())
+    elif failed_rows is not None:
+        lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)")
+    return lines
+
+
+def warning_report(result) -> list[str]:
+    lines: list[str] = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and is_warning(evaluation):
+            lines.extend(check_lines(evaluation))
+    return lines
+
+
+def absent_sources(result) -> list[str]:
+    """Sources with no file in the landing folder (their indicators are simply not there)."""
+    absent = []
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        found = materialization.metadata.get("fichiers_trouves")
+        # The territory falls back on its bundled referential: not an absent source.
+        if found is not None and found.value == 0 and event.asset_key.path[0] == "raw" \
+                and event.asset_key.path[-1] != "territoire_communes":
+            absent.append(event.asset_key.path[-1])
+    return absent
+
+
 def failure_report(result) -> list[str]:
     """French lines naming what failed: broken contracts first, then failed steps."""
     lines: list[str] = []
     for evaluation in result.get_asset_check_evaluations():
-        if evaluation.passed:
+        if evaluation.passed or is_warning(evaluation):
             continue
-        anomalies = evaluation.metadata.get("anomalies")  # ingest checks list each violation
-        failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")  # dbt tests count rows
-        lines.append(f"contrôle « {evaluation.check_name} » sur {evaluation.asset_key.to_user_string()} :")
-        if anomalies is not None:
-            lines.extend(f"  {line}" for line in str(anomalies.value).splitlines() if line.strip())
-        elif failed_rows is not None:
-            lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)")
+        lines.extend(check_lines(evaluation))
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         message = error.message.strip() if error else "erreur inconnue"
@@ -165,6 +198,11 @@ def refresh(args: argparse.Namespace) -> int:
         for event in result.get_asset_materialization_events()
     )
     elapsed = time.monotonic() - started
+    absent = absent_sources(result)
+    if absent:
+        say(f"sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : {', '.join(absent)}")
+    for line in warning_report(result):
+        say(f"avertissement : {line}")
     if result.success and not problems and published:
         say(f"Terminé en {elapsed:.0f} s : entrepôt publié {settings.warehouse}")
         return 0

@@ -1,10 +1,17 @@
 {#
-  One row per commune, year and indicator from a staging relation: the indicator's numerator
-  and denominator are sums of parts (see sum_parts); est_approximatif is true when any part
-  is masked.
+  One row per commune, year and indicator from the wide table of commune variables.
+  Each indicator is a dict:
+    code      indicator code (seeds/indicateurs_catalogue.csv)
+    num       columns summed into the numerator (sum_parts: NULL only when all are masked)
+    den       columns summed into the denominator, for ratios
+    requires  sources that must have the commune that year ('pop' = a population year exists)
+    priorite  1 for legacy files, 2 for the current portal (used only for years legacy lacks)
+    rounded   true for current-portal counts, rounded to 5: always approximate
+  est_approximatif is true when any part is masked (or rounded).
 #}
 {% macro indicator_rows(relation, indicators) %}
     {% for indicator in indicators %}
+    {% set requires = indicator.requires %}
     select
         '{{ indicator.code }}' as indicateur_code,
         code_commune,
@@ -14,14 +21,17 @@
         {% if indicator.den is defined %}
         cast({{ sum_parts(indicator.den) }} as double) as denominateur,
         true as est_ratio,
-        {{ any_masked(indicator.num + indicator.den) }} as est_approximatif,
+        {{ any_masked(indicator.num + indicator.den) }}{% if indicator.rounded %} or true{% endif %} as est_approximatif,
         {% else %}
         cast(null as double) as denominateur,
         false as est_ratio,
-        {{ any_masked(indicator.num) }} as est_approximatif,
+        {{ any_masked(indicator.num) }}{% if indicator.rounded %} or true{% endif %} as est_approximatif,
         {% endif %}
-        source_libelle as source
+        concat_ws(' ; ', {% for prefix in requires %}{{ 'pop_legale' if prefix == 'pop' else prefix }}__source_libelle{% if not loop.last %}, {% endif %}{% endfor %}) as source,
+        {{ indicator.priorite | default(1) }} as priorite
     from {{ relation }}
+    where {% for prefix in requires %}{% if prefix == 'pop' %}pop_legale_annee is not null{% else %}a_{{ prefix }}{% endif %}{% if not loop.last %} and {% endif %}{% endfor %}
+    {% if indicator.rounded %}and {{ sum_parts(indicator.num) }} is not null{% endif %}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 {% endmacro %}

@@ -2,64 +2,97 @@
   Every indicator at commune level, for every commune of the extracts (the whole
   département is needed for the comparison), as a numerator and, for ratios, a denominator.
   Ratios are never averaged: the territory levels re-sum numerators and denominators.
-  A masked input makes the figure approximate; a sum of parts is NULL only when every part is.
+
+  Legacy files and the current portal can give the same figure: for a given indicator and
+  year, legacy files win (exact counts, only small cells masked) and the portal (rounded to
+  5) fills the years the legacy files do not cover. The rule is per indicator and year, so a
+  territory's figure never mixes the two.
 #}
 
-{% set couples_avec_enfants = ['coup_1_enf', 'coup_2_enf', 'coup_3_enf', 'coup_4plus_enf'] %}
-{% set monoparents = ['mono_1_enf', 'mono_2_enf', 'mono_3_enf', 'mono_4plus_enf'] %}
+{% set couples_avec_enfants = ['config__coup_1_enf', 'config__coup_2_enf', 'config__coup_3_enf', 'config__coup_4plus_enf'] %}
+{% set monoparents = ['config__mono_1_enf', 'config__mono_2_enf', 'config__mono_3_enf', 'config__mono_4plus_enf'] %}
 {% set familles = couples_avec_enfants + monoparents %}
-{% set isoles = ['homme_isole', 'femme_isolee'] %}
+{% set isoles = ['config__homme_isole', 'config__femme_isolee'] %}
+{% set allocataires = ['config__nb_allocataires'] %}
+{% set moins_3 = ['enfage__nb_enfants_0_2_ans'] %}
 
-{% set config_familiale_indicators = [
-    {'code': 'nb_allocataires', 'num': ['nb_allocataires']},
-    {'code': 'nb_familles', 'num': familles},
-    {'code': 'nb_familles_monoparentales', 'num': monoparents},
-    {'code': 'part_familles', 'num': familles, 'den': ['nb_allocataires']},
-    {'code': 'part_couples_avec_enfants', 'num': couples_avec_enfants, 'den': ['nb_allocataires']},
-    {'code': 'part_familles_monoparentales', 'num': monoparents, 'den': ['nb_allocataires']},
-    {'code': 'part_familles_1_enfant', 'num': ['coup_1_enf', 'mono_1_enf'], 'den': familles},
-    {'code': 'part_familles_2_enfants', 'num': ['coup_2_enf', 'mono_2_enf'], 'den': familles},
-    {'code': 'part_familles_nombreuses', 'num': ['coup_3_enf', 'coup_4plus_enf', 'mono_3_enf', 'mono_4plus_enf'], 'den': familles},
-    {'code': 'part_allocataires_sans_enfant', 'num': ['coup_0_enf'] + isoles, 'den': ['nb_allocataires']},
-    {'code': 'part_couples_sans_enfant', 'num': ['coup_0_enf'], 'den': ['nb_allocataires']},
-    {'code': 'part_allocataires_isoles', 'num': isoles, 'den': ['nb_allocataires']},
+{% set indicators = [
+    {'code': 'nb_allocataires', 'num': allocataires, 'requires': ['config']},
+    {'code': 'nb_familles', 'num': familles, 'requires': ['config']},
+    {'code': 'nb_familles_monoparentales', 'num': monoparents, 'requires': ['config']},
+    {'code': 'part_familles', 'num': familles, 'den': allocataires, 'requires': ['config']},
+    {'code': 'part_couples_avec_enfants', 'num': couples_avec_enfants, 'den': allocataires, 'requires': ['config']},
+    {'code': 'part_familles_monoparentales', 'num': monoparents, 'den': allocataires, 'requires': ['config']},
+    {'code': 'part_familles_1_enfant', 'num': ['config__coup_1_enf', 'config__mono_1_enf'], 'den': familles, 'requires': ['config']},
+    {'code': 'part_familles_2_enfants', 'num': ['config__coup_2_enf', 'config__mono_2_enf'], 'den': familles, 'requires': ['config']},
+    {'code': 'part_familles_nombreuses', 'num': ['config__coup_3_enf', 'config__coup_4plus_enf', 'config__mono_3_enf', 'config__mono_4plus_enf'], 'den': familles, 'requires': ['config']},
+    {'code': 'part_allocataires_sans_enfant', 'num': ['config__coup_0_enf'] + isoles, 'den': allocataires, 'requires': ['config']},
+    {'code': 'part_couples_sans_enfant', 'num': ['config__coup_0_enf'], 'den': allocataires, 'requires': ['config']},
+    {'code': 'part_allocataires_isoles', 'num': isoles, 'den': allocataires, 'requires': ['config']},
+
+    {'code': 'nb_personnes_couvertes', 'num': ['nivcom__nb_personnes_couvertes'], 'requires': ['nivcom']},
+    {'code': 'taux_couverture_caf', 'num': ['nivcom__nb_personnes_couvertes'], 'den': ['pop_legale'], 'requires': ['nivcom', 'pop']},
+    {'code': 'nb_enfants_caf', 'num': ['nivcom__nb_enfants'], 'requires': ['nivcom']},
+
+    {'code': 'nb_beneficiaires_rsa', 'num': ['rsa__nb_allocataire_rsa'], 'requires': ['rsa']},
+    {'code': 'part_rsa', 'num': ['rsa__nb_allocataire_rsa'], 'den': ['rsa__nb_allocataires'], 'requires': ['rsa']},
+    {'code': 'nb_beneficiaires_aah', 'num': ['aah__all_aah'], 'requires': ['aah']},
+    {'code': 'part_aah', 'num': ['aah__all_aah'], 'den': ['aah__nb_allocataires'], 'requires': ['aah']},
+    {'code': 'part_bas_revenus', 'num': ['basrev__all_bas_revenu'], 'den': ['basrev__nb_allocataires_ress'], 'requires': ['basrev']},
+    {'code': 'part_dependance_50', 'num': ['dependance__tr50pfrb'], 'den': ['dependance__nb_allocataires'], 'requires': ['dependance']},
+    {'code': 'part_dependance_100', 'num': ['dependance__tr100pfrb'], 'den': ['dependance__nb_allocataires'], 'requires': ['dependance']},
+
+    {'code': 'nb_enfants_caf_moins_3', 'num': moins_3, 'requires': ['enfage']},
+    {'code': 'part_enfants_moins_3', 'num': moins_3, 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
+    {'code': 'nb_enfants_caf_3_5', 'num': ['enfage__nb_enfants_3_5_ans'], 'requires': ['enfage']},
+    {'code': 'part_enfants_3_5', 'num': ['enfage__nb_enfants_3_5_ans'], 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
+    {'code': 'nb_enfants_caf_6_11', 'num': ['enfage__nb_enfants_6_11_ans'], 'requires': ['enfage']},
+    {'code': 'nb_enfants_caf_12_17', 'num': ['enfage__nb_enfants_12_15_ans', 'enfage__nb_enfants_16_17_ans'], 'requires': ['enfage']},
+    {'code': 'nb_enfants_caf_18_19', 'num': ['enfage__nb_enfants_18_19_ans'], 'requires': ['enfage']},
+    {'code': 'part_enfants_caf_6_11', 'num': ['enfage__nb_enfants_6_11_ans'], 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
+    {'code': 'part_enfants_caf_12_17', 'num': ['enfage__nb_enfants_12_15_ans', 'enfage__nb_enfants_16_17_ans'], 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
+    {'code': 'part_enfants_caf_18_19', 'num': ['enfage__nb_enfants_18_19_ans'], 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
+
+    {'code': 'nb_enfants_aeeh', 'num': ['aeeh__nb_enfant_aeeh'], 'requires': ['aeeh']},
+    {'code': 'part_enfants_aeeh', 'num': ['aeeh__nb_enfant_aeeh'], 'den': ['nivcom__nb_enfants'], 'requires': ['aeeh', 'nivcom']},
+
+    {'code': 'nb_allocataires_msa', 'num': ['partenaire__allocataires_msa'], 'requires': ['partenaire']},
+    {'code': 'nb_personnes_couvertes_msa', 'num': ['partenaire__personnes_couvertes_msa'], 'requires': ['partenaire']},
+    {'code': 'part_allocataires_fragiles', 'num': ['partenaire__allocataires_fragiles'], 'den': ['basrev__nb_allocataires_ress'], 'requires': ['partenaire', 'basrev']},
+    {'code': 'part_familles_afi', 'num': ['partenaire__familles_afi'], 'den': familles, 'requires': ['partenaire', 'config']},
+    {'code': 'part_enfants_moins_3_parents_actifs', 'num': ['partenaire__enfants_moins3_parents_actifs'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
+    {'code': 'nb_enfants_moins_3_cmg', 'num': ['partenaire__enfants_moins3_cmg'], 'requires': ['partenaire']},
+    {'code': 'part_enfants_moins_3_cmg', 'num': ['partenaire__enfants_moins3_cmg'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
+    {'code': 'nb_am_actives', 'num': ['partenaire__am_actives'], 'requires': ['partenaire']},
+    {'code': 'part_am_55_plus', 'num': ['partenaire__am_actives_55_plus'], 'den': ['partenaire__am_actives'], 'requires': ['partenaire']},
+    {'code': 'am_pour_100_enfants_moins_3', 'num': ['partenaire__am_actives'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
+
+    {'code': 'population_6_17', 'num': ['recensement__pop0610', 'recensement__pop1117'], 'requires': ['recensement']},
+    {'code': 'part_population_6_17', 'num': ['recensement__pop0610', 'recensement__pop1117'], 'den': ['recensement__pop'], 'requires': ['recensement']},
+    {'code': 'indice_jeunesse', 'num': ['recensement__pop0019'], 'den': ['recensement__pop6074', 'recensement__pop7589', 'recensement__pop90p'], 'requires': ['recensement']},
+    {'code': 'nb_naissances', 'num': ['naissances__naissances'], 'requires': ['naissances']},
+
+    {'code': 'nb_allocataires', 'num': ['portail__indfoy_ndur'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
+    {'code': 'nb_personnes_couvertes', 'num': ['portail__indnbp_ndur'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
+    {'code': 'taux_couverture_caf', 'num': ['portail__indnbp_ndur'], 'den': ['pop_legale'], 'requires': ['portail', 'pop'], 'priorite': 2, 'rounded': true},
+    {'code': 'nb_beneficiaires_rsa', 'num': ['portail__indfoy_rsa'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
+    {'code': 'part_rsa', 'num': ['portail__indfoy_rsa'], 'den': ['portail__indfoy_ndur'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
+    {'code': 'nb_beneficiaires_ppa', 'num': ['portail__indfoy_ppa'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
+    {'code': 'part_ppa', 'num': ['portail__indfoy_ppa'], 'den': ['portail__indfoy_ndur'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
+    {'code': 'nb_beneficiaires_aah', 'num': ['portail__indfoy_aah'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
+    {'code': 'part_aah', 'num': ['portail__indfoy_aah'], 'den': ['portail__indfoy_ndur'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
 ] %}
 
-{% set nivcomtotal_indicators = [
-    {'code': 'nb_personnes_couvertes', 'num': ['nb_personnes_couvertes']},
-    {'code': 'nb_enfants_caf', 'num': ['nb_enfants']},
-] %}
-
-with config_familiale as (
-    select * from {{ ref('stg_caf__config_familiale') }}
-),
-
-nivcomtotal as (
-    select * from {{ ref('stg_caf__nivcomtotal') }}
+with variables as (
+    select * from {{ ref('int_communes__variables') }}
 ),
 
 populations as (
     select * from {{ ref('stg_insee__populations_legales') }}
 ),
 
--- The population year used as denominator: the latest one at or before the indicator's year
--- (the convention divides 2018 CAF counts by the 2016 population).
-population_reference_years as (
-    select
-        indicator_years.annee,
-        max(population_years.annee) as annee_population
-    from (select distinct annee from nivcomtotal) as indicator_years
-    inner join (select distinct annee from populations) as population_years
-        on population_years.annee <= indicator_years.annee
-    group by indicator_years.annee
-),
-
-config_familiale_rows as (
-    {{ indicator_rows('config_familiale', config_familiale_indicators) }}
-),
-
-nivcomtotal_rows as (
-    {{ indicator_rows('nivcomtotal', nivcomtotal_indicators) }}
+variable_rows as (
+    {{ indicator_rows('variables', indicators) }}
 ),
 
 population_rows as (
@@ -72,41 +105,38 @@ population_rows as (
         cast(null as double) as denominateur,
         false as est_ratio,
         false as est_approximatif,
-        source_libelle as source
+        source_libelle as source,
+        1 as priorite
     from populations
 ),
 
-coverage_rows as (
+all_rows as (
+    select * from variable_rows
+    union all
+    select * from population_rows
+),
+
+-- For each indicator and year, the best source present: legacy (1) before portal (2).
+ranked as (
     select
-        'taux_couverture_caf' as indicateur_code,
-        nivcomtotal.code_commune,
-        nivcomtotal.dep_code,
-        nivcomtotal.annee,
-        cast(nivcomtotal.nb_personnes_couvertes as double) as numerateur,
-        cast(populations.population_municipale as double) as denominateur,
-        true as est_ratio,
-        nivcomtotal.nb_personnes_couvertes is null
-            or populations.population_municipale is null as est_approximatif,
-        nivcomtotal.source_libelle || ' ; ' || coalesce(
-            populations.source_libelle,
-            'INSEE populations légales ' || cast(population_reference_years.annee_population as varchar)
-        ) as source
-    from nivcomtotal
-    inner join population_reference_years
-        on nivcomtotal.annee = population_reference_years.annee
-    left join populations
-        on nivcomtotal.code_commune = populations.code_commune
-        and populations.annee = population_reference_years.annee_population
+        *,
+        min(priorite) over (partition by indicateur_code, annee) as priorite_retenue
+    from all_rows
 ),
 
 final as (
-    select * from config_familiale_rows
-    union all
-    select * from nivcomtotal_rows
-    union all
-    select * from population_rows
-    union all
-    select * from coverage_rows
+    select
+        indicateur_code,
+        code_commune,
+        dep_code,
+        annee,
+        numerateur,
+        denominateur,
+        est_ratio,
+        est_approximatif,
+        source
+    from ranked
+    where priorite = priorite_retenue
 )
 
 select * from final

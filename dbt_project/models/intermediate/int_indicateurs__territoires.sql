@@ -17,6 +17,10 @@ territoire_communes as (
     select * from {{ ref('stg_ref__territoire_communes') }}
 ),
 
+onape as (
+    select * from {{ ref('stg_caf__onape') }}
+),
+
 commune_level as (
     select
         communes.indicateur_code,
@@ -79,12 +83,40 @@ departement_level as (
     group by communes.indicateur_code, communes.annee
 ),
 
+-- Figures published per level that cannot be rebuilt from commune sums (their denominators
+-- are not published): the ONAPE theoretical capacity, taken as is at each level.
+published_levels as (
+    select
+        'capacite_theorique_accueil' as indicateur_code,
+        onape.territoire_niveau,
+        onape.territoire_code,
+        coalesce(territoire_communes.libelle_commune, territoire.epci_libelle, territoire.dep_libelle) as territoire_libelle,
+        onape.annee,
+        onape.valeur as numerateur,
+        cast(null as double) as denominateur,
+        false as est_ratio,
+        false as est_approximatif,
+        onape.source_libelle as source
+    from onape
+    left join territoire_communes
+        on onape.territoire_niveau = 'commune'
+        and onape.territoire_code = territoire_communes.code_commune
+    left join territoire
+        on (onape.territoire_niveau = 'epci' and onape.territoire_code = territoire.epci_siren)
+        or (onape.territoire_niveau = 'departement' and onape.territoire_code = territoire.dep_code)
+    where onape.mesure = 'txcouv'
+        and onape.variable = 'txcouv'
+        and (territoire_communes.code_commune is not null or territoire.epci_siren is not null)
+),
+
 final as (
     select * from commune_level
     union all
     select * from epci_level
     union all
     select * from departement_level
+    union all
+    select * from published_levels
 )
 
 select * from final

@@ -2,14 +2,22 @@ with territoires as (
     select * from {{ ref('int_indicateurs__territoires') }}
 ),
 
+catalogue as (
+    select * from {{ ref('indicateurs_catalogue') }}
+),
+
+-- Percentages and rates per 100 are × 100; plain ratios (indice jeunesse) are not.
 valued as (
     select
-        *,
+        territoires.*,
         case
-            when est_ratio then 100.0 * numerateur / nullif(denominateur, 0)
+            when territoires.est_ratio
+                then numerateur / nullif(denominateur, 0) * case when catalogue.unite = 'ratio' then 1 else 100 end
             else numerateur
         end as valeur
     from territoires
+    left join catalogue
+        on territoires.indicateur_code = catalogue.indicateur_code
 ),
 
 with_variation as (

@@ -1,0 +1,82 @@
+{#
+  Every variable of every commune-level source side by side, one row per commune and year,
+  each column prefixed by its source (`rsa__nb_allocataire_rsa`), with `a_<source>` telling
+  whether the source has the commune that year (a NULL variable of a present source is
+  masked, not absent). Also the populations légales of the latest year at or before the row's
+  year: the denominator of per-inhabitant rates (the convention divides 2018 CAF counts by
+  the 2016 population).
+#}
+
+{% set sources = {
+    'config': 'stg_caf__config_familiale',
+    'nivcom': 'stg_caf__nivcomtotal',
+    'enfage': 'stg_caf__enfant_age',
+    'rsa': 'stg_caf__rsa',
+    'aah': 'stg_caf__aah',
+    'aeeh': 'stg_caf__aeeh',
+    'basrev': 'stg_caf__bas_revenu',
+    'dependance': 'stg_caf__dependance',
+    'paje': 'stg_caf__paje',
+    'portail': 'stg_caf__portail_beneficiaires',
+    'partenaire': 'stg_caf__partenaire',
+    'recensement': 'stg_insee__recensement_ages',
+    'naissances': 'stg_insee__naissances',
+} %}
+{% set keys = ['code_commune', 'annee', 'dep_code', 'libelle_commune', 'mois'] %}
+
+with
+
+{% for prefix, model in sources.items() %}
+{{ prefix }} as (
+    select * from {{ ref(model) }}
+),
+{% endfor %}
+
+populations as (
+    select * from {{ ref('stg_insee__populations_legales') }}
+),
+
+spine as (
+    {% for prefix in sources %}
+    select code_commune, annee from {{ prefix }}
+    {% if not loop.last %}union{% endif %}
+    {% endfor %}
+),
+
+population_reference_years as (
+    select
+        spine_years.annee,
+        max(population_years.annee) as annee_population
+    from (select distinct annee from spine) as spine_years
+    inner join (select distinct annee from populations) as population_years
+        on population_years.annee <= spine_years.annee
+    group by spine_years.annee
+),
+
+final as (
+    select
+        spine.code_commune,
+        {{ departement_of('spine.code_commune') }} as dep_code,
+        spine.annee,
+        populations.population_municipale as pop_legale,
+        population_reference_years.annee_population as pop_legale_annee,
+        populations.source_libelle as pop_legale__source_libelle,
+        {% for prefix, model in sources.items() %}
+        {{ prefix }}.code_commune is not null as a_{{ prefix }},
+        {{ prefixed_columns(ref(model), prefix, keys) }}
+        {% endfor %}
+        true as _end
+    from spine
+    left join population_reference_years
+        on spine.annee = population_reference_years.annee
+    left join populations
+        on spine.code_commune = populations.code_commune
+        and populations.annee = population_reference_years.annee_population
+    {% for prefix in sources %}
+    left join {{ prefix }}
+        on spine.code_commune = {{ prefix }}.code_commune
+        and spine.annee = {{ prefix }}.annee
+    {% endfor %}
+)
+
+select * exclude (_end) from final

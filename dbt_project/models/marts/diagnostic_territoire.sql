@@ -1,0 +1,57 @@
+{#
+  The convention's diagnostic tables (Annexe 1): one row per indicator, for its latest year
+  at EPCI level, "Année Réf | EPCI | variation 5 ans | département | variation".
+#}
+with indicateurs as (
+    select * from {{ ref('indicateurs') }}
+),
+
+catalogue as (
+    select * from {{ ref('indicateurs_catalogue') }}
+),
+
+epci as (
+    select * from indicateurs where territoire_niveau = 'epci'
+),
+
+departement as (
+    select * from indicateurs where territoire_niveau = 'departement'
+),
+
+latest_year as (
+    select indicateur_code, max(annee) as annee
+    from epci
+    where valeur is not null
+    group by indicateur_code
+),
+
+final as (
+    select
+        catalogue.ordre,
+        catalogue.theme,
+        latest_year.indicateur_code,
+        catalogue.libelle,
+        catalogue.unite,
+        latest_year.annee as annee_reference,
+        epci.territoire_code as epci_code,
+        epci.territoire_libelle as epci_libelle,
+        epci.valeur as valeur_epci,
+        epci.variation_5ans_pct as variation_5ans_epci_pct,
+        departement.territoire_code as departement_code,
+        departement.territoire_libelle as departement_libelle,
+        departement.valeur as valeur_departement,
+        departement.variation_5ans_pct as variation_5ans_departement_pct,
+        epci.est_approximatif or coalesce(departement.est_approximatif, false) as est_approximatif,
+        epci.source
+    from latest_year
+    inner join epci
+        on latest_year.indicateur_code = epci.indicateur_code
+        and latest_year.annee = epci.annee
+    left join departement
+        on latest_year.indicateur_code = departement.indicateur_code
+        and latest_year.annee = departement.annee
+    inner join catalogue
+        on latest_year.indicateur_code = catalogue.indicateur_code
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ stg_caf_legacy('aah', ['nb_allocataires', 'all_aah']) }}

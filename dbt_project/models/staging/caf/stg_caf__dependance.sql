@@ -1,0 +1,1 @@
+{{ stg_caf_legacy('dependance', ['nb_allocataires', 'tr50pfrb', 'tr100pfrb']) }}

@@ -1,0 +1,32 @@
+-- A year present in one CAF legacy theme and missing from another is reported (warning),
+-- never silently joined to nothing. Each row is a theme lacking a year that other themes have.
+{{ config(severity='warn') }}
+
+{% set themes = ['config', 'nivcom', 'enfage', 'rsa', 'aah', 'aeeh', 'basrev', 'dependance', 'paje'] %}
+
+with variables as (
+    select * from {{ ref('int_communes__variables') }}
+),
+
+theme_years as (
+    {% for theme in themes %}
+    select distinct '{{ theme }}' as theme, annee from variables where a_{{ theme }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+themes as (
+    select distinct theme from theme_years
+),
+
+years as (
+    select distinct annee from theme_years
+)
+
+select themes.theme as theme_sans_annee, years.annee
+from themes
+cross join years
+left join theme_years
+    on themes.theme = theme_years.theme
+    and years.annee = theme_years.annee
+where theme_years.theme is null
