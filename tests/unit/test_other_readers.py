@@ -1,0 +1,136 @@
+"""Readers of the current CAF portal, ONAPE, the partner extract and the INSEE census and births."""
+
+import pandas as pd
+import pytest
+
+from ingest.errors import ContractError
+from ingest.sources.caf_onape import read_onape
+from ingest.sources.caf_partner import read_partner_extract
+from ingest.sources.caf_portal import dataset_of, read_portal_file, to_long
+from ingest.sources.insee_births import read_births
+from ingest.sources.insee_census import read_census_ages
+
+TECHNICAL = "dtreffre;numcomdo;nomcom;indfoy_ndur;indnbp_ndur;indfoy_rsa\n"
+LABELS = "Date référence;Numéro commune;Nom commune;Nombre foyers NDUR;Nombre personnes NDUR;Nombre foyers RSA\n"
+ROWS = "2021-12;62160;Boulogne-sur-Mer;9010;21020;1900\n2021-12;62643;Outreau;3005;7115;640\n"
+
+
+def rejected(call, *args):
+    with pytest.raises(ContractError) as error:
+        call(*args)
+    violation = error.value.violations[0]
+    return violation.line, violation.column, violation.rule
+
+
+# --- current portal ---------------------------------------------------------------------
+
+def test_label_header_loads_like_technical_names(write_file):
+    technical = write_file("a/s_ben_com_f.csv", TECHNICAL + ROWS)
+    labels = write_file("b/export.csv", LABELS + ROWS.replace("2021-12", "202112"), encoding="utf-8-sig")
+    assert dataset_of(labels, LABELS.strip().split(";")) == "s_ben_com_f"
+    left = to_long(read_portal_file(technical, "s_ben_com_f"), "s_ben_com_f")
+    right = to_long(read_portal_file(labels, "s_ben_com_f"), "s_ben_com_f")
+    pd.testing.assert_frame_equal(left, right)
+    assert set(left.variable) == {"indfoy_ndur", "indnbp_ndur", "indfoy_rsa"}
+    assert set(left.annee) == {2021} and set(left.mois) == {12}
+
+
+def test_portal_file_without_foyers_is_rejected(write_file):
+    path = write_file("s_ben_com_f.csv", "dtreffre;numcomdo;indfoy_rsa\n2021-12;62160;1900\n")
+    assert rejected(read_portal_file, path, "s_ben_com_f") == (1, "indfoy_ndur", "colonne_obligatoire")
+
+
+def test_portal_text_in_a_count_is_rejected(write_file):
+    path = write_file("s_ben_com_f.csv", TECHNICAL + ROWS.replace("3005", "trois mille"))
+    assert rejected(read_portal_file, path, "s_ben_com_f") == (3, "indfoy_ndur", "nombre")
+
+
+def test_portal_duplicated_commune_month_is_rejected(write_file):
+    path = write_file("s_ben_com_f.csv", TECHNICAL + ROWS + "2021-12;62160;Boulogne-sur-Mer;1;2;3\n")
+    assert rejected(read_portal_file, path, "s_ben_com_f") == (4, "numcomdo", "cle_unique")
+
+
+def test_portal_unreadable_date_is_rejected(write_file):
+    path = write_file("s_ben_com_f.csv", TECHNICAL + ROWS.replace("2021-12;62643", "déc. 2021;62643"))
+    assert rejected(read_portal_file, path, "s_ben_com_f") == (3, "dtreffre", "date_reference")
+
+
+# --- ONAPE ------------------------------------------------------------------------------
+
+def test_onape_placeholder_rows_are_flagged_and_level_suffix_dropped(write_file):
+    path = write_file(
+        "txcouv_pe_epci.csv",
+        "numepci;annee;txcouv_epci;txcouv_eaje_epci\n246200729;2018;48,9;22.1\nXX;2018;60.1;23\n",
+    )
+    frame = read_onape(path, "txcouv", "epci")
+    rate = frame[(frame.territoire_code == "246200729") & (frame.variable == "txcouv")]
+    assert rate.valeur.tolist() == [48.9]
+    assert frame[frame.territoire_code == "XX"].est_placeholder.all()
+    assert set(frame.variable) == {"txcouv", "txcouv_eaje"}
+
+
+def test_onape_invalid_epci_code_is_rejected(write_file):
+    path = write_file("txcouv_pe_epci.csv", "numepci;annee;txcouv_epci\n24620072;2018;48.9\n")
+    assert rejected(read_onape, path, "txcouv", "epci") == (2, "numepci", "code_territoire")
+
+
+# --- partner extract --------------------------------------------------------------------
+
+PARTNER = "code_commune;annee;variable;valeur\n"
+
+
+def test_partner_masked_value_is_null(write_file):
+    path = write_file("extrait_partenaire_caf.csv", PARTNER + "62160;2018;am_actives;120\n62658;2018;am_actives;\n")
+    frame = read_partner_extract(path)
+    assert frame.set_index("code_commune").valeur.isna().tolist() == [False, True]
+
+
+def test_partner_unknown_variable_is_rejected(write_file):
+    path = write_file("extrait_partenaire_caf.csv", PARTNER + "62160;2018;am_actives;120\n62160;2018;assistantes;3\n")
+    assert rejected(read_partner_extract, path) == (3, "variable", "variable_connue")
+
+
+def test_partner_duplicated_figure_is_rejected(write_file):
+    path = write_file("extrait_partenaire_caf.csv", PARTNER + "62160;2018;am_actives;120\n62160;2018;AM_actives;121\n")
+    assert rejected(read_partner_extract, path) == (3, "code_commune", "cle_unique")
+
+
+def test_partner_missing_column_is_rejected(write_file):
+    path = write_file("extrait_partenaire_caf.csv", "code_commune;annee;variable\n62160;2018;am_actives\n")
+    assert rejected(read_partner_extract, path) == (1, "valeur", "colonne_obligatoire")
+
+
+# --- INSEE census and births --------------------------------------------------------------
+
+def test_iris_edition_sums_to_the_commune_edition(write_file):
+    commune = write_file("base-cc-evol-struct-pop-2015.CSV", "CODGEO;P15_POP;P15_POP0610\n62160;42000;3000.5\n62643;13000;1000\n")
+    iris = write_file(
+        "base-ic-evol-struct-pop-2015.csv",
+        "IRIS;COM;P15_POP;P15_POP0610\n621600101;62160;20000;1000.25\n621600102;62160;22000;2000.25\n626430000;62643;13000;1000\n",
+    )
+    left = read_census_ages(commune).drop(columns=["edition", "ligne"]).sort_values(["code_commune", "variable"]).reset_index(drop=True)
+    right = read_census_ages(iris).drop(columns=["edition", "ligne"]).sort_values(["code_commune", "variable"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(left, right)
+    assert set(left.annee) == {2015} and set(left.variable) == {"pop", "pop0610"}
+
+
+def test_census_year_comes_from_the_prefix_not_the_file_name(write_file):
+    path = write_file("base-cc-evol-struct-pop-2021.CSV", "CODGEO,P21_POP,P15_POP\n62160,40000,42000\n")
+    assert sorted(read_census_ages(path).annee.unique()) == [2015, 2021]
+
+
+def test_census_without_population_columns_is_rejected(write_file):
+    path = write_file("base-cc-evol-struct-pop-2021.CSV", "CODGEO;LIBGEO\n62160;Boulogne\n")
+    assert rejected(read_census_ages, path)[2] == "colonne_obligatoire"
+
+
+def test_births_of_paris_arrondissements_are_not_double_counted(write_file):
+    path = write_file("base_naissances_2018.csv", "CODGEO;NAISD17;NAISD18\n75056;100;90\n75101;10;9\n62160;500;480\n")
+    frame = read_births(path)
+    assert set(frame.code_commune) == {"75056", "62160"}
+    assert frame[(frame.code_commune == "62160") & (frame.annee == 2018)].naissances.tolist() == [480]
+
+
+def test_births_unknown_commune_is_rejected(write_file):
+    path = write_file("base_naissances_2018.csv", "CODGEO;NAISD18\n62160;480\n00123;5\n")
+    assert rejected(read_births, path) == (3, "CODGEO", "code_commune_inconnu")
