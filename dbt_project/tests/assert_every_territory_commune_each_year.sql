@@ -5,20 +5,22 @@ with indicateurs as (
 ),
 
 territoire_communes as (
-    select count(*) as n from {{ ref('stg_ref__territoire_communes') }}
+    select * from {{ ref('stg_ref__territoire_communes') }}
 ),
 
 per_indicator_year as (
     select
-        indicateur_code,
-        annee,
-        count(*) filter (where territoire_niveau = 'commune') as communes
+        indicateurs.indicateur_code,
+        indicateurs.annee,
+        count(territoire_communes.code_commune) as communes
     from indicateurs
-    where indicateur_code <> 'capacite_theorique_accueil'  -- published for large communes only
-    group by indicateur_code, annee
+    left join territoire_communes
+        on indicateurs.territoire_niveau = 'commune'
+        and indicateurs.territoire_code = territoire_communes.code_commune
+    where indicateurs.indicateur_code <> 'capacite_theorique_accueil'  -- large communes only
+    group by indicateurs.indicateur_code, indicateurs.annee
 )
 
-select per_indicator_year.*, territoire_communes.n as communes_attendues
+select per_indicator_year.*, (select count(*) from territoire_communes) as communes_attendues
 from per_indicator_year
-cross join territoire_communes
-where per_indicator_year.communes <> territoire_communes.n
+where per_indicator_year.communes <> (select count(*) from territoire_communes)

@@ -327,9 +327,17 @@ def test_diagnostic_mart_has_one_row_per_indicator_with_both_territories(refresh
     assert rows == [("capacite_theorique_accueil", 2018, 48.9, 53.7), ("population_municipale", 2016, 114762.0, 1470725.0)]
 
 
-def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_env, capsys):
+def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_env, capfd):
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing / "populations_legales")
     warehouse = tmp_path / "ctg.duckdb"
-    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    isolated_env.setenv("CTG_TOUTES_COMMUNES_DEPARTEMENT", "1")  # and every commune of département 62
+    try:
+        assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    finally:
+        isolated_env.delenv("CTG_TOUTES_COMMUNES_DEPARTEMENT")
     assert published(warehouse, "select distinct indicateur_code from marts.indicateurs") == [("population_municipale",)]
+    communes = published(warehouse, "select count(distinct territoire_code) from marts.indicateurs where territoire_niveau = 'commune'")
+    assert communes == [(92,)]
+    progress = capfd.readouterr().out
+    assert "sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : caf_legacy" in progress

@@ -21,12 +21,18 @@ onape as (
     select * from {{ ref('stg_caf__onape') }}
 ),
 
+commune_names as (
+    select * from {{ ref('int_communes__libelles') }}
+),
+
+-- Commune rows: the territory's communes; with CTG_TOUTES_COMMUNES_DEPARTEMENT=1, every
+-- commune of the comparison département too (off by default).
 commune_level as (
     select
         communes.indicateur_code,
         'commune' as territoire_niveau,
         communes.code_commune as territoire_code,
-        territoire_communes.libelle_commune as territoire_libelle,
+        coalesce(territoire_communes.libelle_commune, commune_names.libelle_commune, communes.code_commune) as territoire_libelle,
         communes.annee,
         communes.numerateur,
         communes.denominateur,
@@ -34,8 +40,14 @@ commune_level as (
         communes.est_approximatif,
         communes.source
     from communes
-    inner join territoire_communes
+    left join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
+    left join commune_names
+        on communes.code_commune = commune_names.code_commune
+    where territoire_communes.code_commune is not null
+    {% if env_var('CTG_TOUTES_COMMUNES_DEPARTEMENT', '') in ['1', 'true', 'yes'] %}
+        or communes.dep_code in (select dep_code from territoire)
+    {% endif %}
 ),
 
 epci_level as (
