@@ -47,3 +47,36 @@ select * from final
         {% endfor -%}
     {%- endif -%}
 {% endmacro %}
+
+{#
+  A current-portal data set broken down by one dimension (RSA type, family quotient band):
+  one row per commune, year and dimension value, for the latest month of each year.
+#}
+{% macro stg_caf_portail_by_dimension(jeu, dimension_name, variables) %}
+with source as (
+    select * from {{ source('raw', 'caf_portail') }}
+    where jeu = '{{ jeu }}' and not est_special
+),
+
+latest_month as (
+    select annee, max(mois) as mois from source group by annee
+),
+
+final as (
+    select
+        source.code_commune,
+        {{ departement_of('source.code_commune') }} as dep_code,
+        cast(source.annee as integer) as annee,
+        source.dimension as {{ dimension_name }},
+        {% for variable in variables %}
+        max(source.valeur) filter (where source.variable = '{{ variable }}') as {{ variable }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from source
+    inner join latest_month
+        on source.annee = latest_month.annee
+        and source.mois = latest_month.mois
+    group by source.code_commune, source.annee, source.dimension
+)
+
+select * from final
+{% endmacro %}

@@ -50,49 +50,47 @@ commune_level as (
     {% endif %}
 ),
 
-epci_level as (
+-- Each commune row once per level it belongs to: the EPCI (its communes), and the
+-- comparison département (all of its communes in the extracts).
+level_members as (
     select
-        communes.indicateur_code,
+        communes.*,
         'epci' as territoire_niveau,
-        any_value(territoire.epci_siren) as territoire_code,
-        any_value(territoire.epci_libelle) as territoire_libelle,
-        communes.annee,
-        sum(communes.numerateur) as numerateur,
-        sum(communes.denominateur) as denominateur,
-        bool_and(communes.est_ratio) as est_ratio,
-        bool_or(
-            communes.est_approximatif
-            or communes.numerateur is null
-            or (communes.est_ratio and communes.denominateur is null)
-        ) as est_approximatif,
-        min(communes.source) as source
+        territoire.epci_siren as territoire_code,
+        territoire.epci_libelle as territoire_libelle
     from communes
     inner join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
     cross join territoire
-    group by communes.indicateur_code, communes.annee
-),
-
-departement_level as (
+    union all
     select
-        communes.indicateur_code,
+        communes.*,
         'departement' as territoire_niveau,
-        any_value(territoire.dep_code) as territoire_code,
-        any_value(territoire.dep_libelle) as territoire_libelle,
-        communes.annee,
-        sum(communes.numerateur) as numerateur,
-        sum(communes.denominateur) as denominateur,
-        bool_and(communes.est_ratio) as est_ratio,
-        bool_or(
-            communes.est_approximatif
-            or communes.numerateur is null
-            or (communes.est_ratio and communes.denominateur is null)
-        ) as est_approximatif,
-        min(communes.source) as source
+        territoire.dep_code as territoire_code,
+        territoire.dep_libelle as territoire_libelle
     from communes
     inner join territoire
         on communes.dep_code = territoire.dep_code
-    group by communes.indicateur_code, communes.annee
+),
+
+summed_levels as (
+    select
+        indicateur_code,
+        territoire_niveau,
+        territoire_code,
+        territoire_libelle,
+        annee,
+        sum(numerateur) as numerateur,
+        sum(denominateur) as denominateur,
+        bool_and(est_ratio) as est_ratio,
+        bool_or(
+            est_approximatif
+            or numerateur is null
+            or (est_ratio and denominateur is null)
+        ) as est_approximatif,
+        min(source) as source
+    from level_members
+    group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
 ),
 
 -- Figures published per level that cannot be rebuilt from commune sums (their denominators
@@ -124,9 +122,7 @@ published_levels as (
 final as (
     select * from commune_level
     union all
-    select * from epci_level
-    union all
-    select * from departement_level
+    select * from summed_levels
     union all
     select * from published_levels
 )
