@@ -1,0 +1,45 @@
+import shutil
+
+from ingest.discovery import discover
+from orchestration.cli import main
+from orchestration.settings import SAMPLE_DIR
+
+
+def test_every_bundled_extract_is_recognised_even_renamed(sample_landing):
+    portal = sample_landing / "caf" / "portail"
+    shutil.move(portal / "rsa_s_type_com_f.csv", portal / "export (3).csv")  # a browser's renamed download
+    (sample_landing / "LISEZMOI.txt").write_text("notes", encoding="utf-8")
+    (sample_landing / "tableau.xlsx").write_bytes(b"not read")
+
+    landing = discover(sample_landing)
+
+    sources = {}
+    for extract in landing.extracts:
+        sources.setdefault(extract.source, []).append(extract)
+    assert {s: len(e) for s, e in sources.items()} == {
+        "caf_legacy": 21,
+        "caf_onape": 6,
+        "caf_partenaire": 1,
+        "caf_portail": 3,
+        "insee_naissances": 1,
+        "insee_populations_legales": 2,
+        "insee_recensement_ages": 3,
+    }
+    assert {e.theme for e in sources["caf_portail"]} == {"s_ben_com_f", "rsa_s_type_com_f", "ndur_s_qf_400_com_f"}
+    assert sorted(e.year for e in sources["insee_populations_legales"]) == [2011, 2016]
+    assert [p.name for p in landing.unrecognised] == ["tableau.xlsx"]
+
+
+def test_validate_command_names_the_bad_line_and_loads_nothing(tmp_path, capsys):
+    good = SAMPLE_DIR / "caf" / "AAHCom2018.csv"
+    bad = tmp_path / "AAHCom2018.csv"
+    text = good.read_text(encoding="utf-8").replace(";62160;", ";62160X;", 1)
+    bad.write_text(text, encoding="utf-8")
+
+    assert main(["validate", str(good)]) == 0
+    assert main(["validate", str(good), str(bad)]) == 1
+
+    out = capsys.readouterr().out
+    assert f"✓ {good} : conforme" in out
+    assert "fichier AAHCom2018.csv, ligne 3, colonne Codes_Insee : code commune invalide « 62160X »" in out
+    assert not (tmp_path / "quarantine").exists()
