@@ -86,14 +86,14 @@ def map_columns(
     Returns {canonical name: header as spelled in the file}. A missing required column
     rejects the file, naming the column and line 1 (the header).
     """
-    aliases = {k.lower(): v for k, v in (aliases or {}).items()}
     by_lower: dict[str, str] = {}
     for header in table.frame.columns:
-        if header == LINE_COLUMN:
-            continue
-        key = header.strip().lower()
-        key = aliases.get(key, key)
-        by_lower.setdefault(key, header)
+        if header != LINE_COLUMN:
+            by_lower.setdefault(header.strip().lower(), header)
+    # An older spelling stands for a canonical name only when the canonical one is absent.
+    for old, canonical in (aliases or {}).items():
+        if canonical not in by_lower and old.lower() in by_lower:
+            by_lower[canonical] = by_lower.pop(old.lower())
     missing = [c for c in required if c not in by_lower]
     if missing:
         raise ContractError.single(

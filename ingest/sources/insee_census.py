@@ -39,7 +39,7 @@ def read_census_ages(path: Path) -> pd.DataFrame:
     headers = {h.lower(): h for h in table.frame.columns}
     iris_edition = "iris" in headers and "codgeo" not in headers
     columns = map_columns(table, ["iris", "com"] if iris_edition else ["codgeo"])
-    population_columns = {h: POPULATION_COLUMN.match(h) for h in table.frame.columns if POPULATION_COLUMN.match(h)}
+    population_columns = [h for h in table.frame.columns if POPULATION_COLUMN.match(h)]
     if not population_columns:
         raise ContractError.single(
             path, "colonne_obligatoire", "aucune colonne de population P{aa}_POP… (par exemple P21_POP)",
@@ -52,7 +52,7 @@ def read_census_ages(path: Path) -> pd.DataFrame:
     keys = table.frame[key_header].str.strip().to_frame() if iris_edition else codes.to_frame()
     reject_duplicates(table, keys, key_header, "IRIS présent deux fois" if iris_edition else "commune présente deux fois")
     wide = pd.DataFrame({"code_commune": codes, "ligne": table.frame[LINE_COLUMN]})
-    for header, match in population_columns.items():
+    for header in population_columns:
         wide[header] = parse_numbers(table, header)
     if iris_edition:
         wide = wide.groupby("code_commune", as_index=False).agg(

@@ -108,6 +108,11 @@ def test_2009_spelling_of_the_reference_population_is_accepted(write_file):
     assert values(frame, "62643", "nb_allocataires_ress") == 2100
 
 
+def test_the_current_spelling_wins_over_the_older_one(write_file):
+    path = write_file("BasrevenuCom2018.csv", "Communes;Codes_Insee;NB_allocataires;ALL_bas_revenu;NB_allocataires_ress\nOutreau;62643;3000;900;2100\n")
+    assert values(read_legacy_file(path, THEMES["bas_revenu"], 2018), "62643", "nb_allocataires_ress") == 2100
+
+
 def test_more_low_income_than_reference_allocataires_breaks_the_suite(write_file):
     theme = THEMES["bas_revenu"]
     path = write_file("BasrevenuCom2018.csv", "Communes;Codes_Insee;ALL_bas_revenu;NB_allocataires_ress\nOutreau;62643;900;2100\nLe Portel;62667;1500;1400\n")
