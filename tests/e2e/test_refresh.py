@@ -341,3 +341,40 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
     assert communes == [(92,)]
     progress = capfd.readouterr().out
     assert "sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : caf_legacy" in progress
+
+
+def test_another_epci_is_a_matter_of_configuration(tmp_path, isolated_env):
+    from openpyxl import Workbook
+
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR, landing)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Composition_communale"
+    for title in ["Composition communale des EPCI au 1er janvier 2024", "", "", "", ""]:
+        sheet.append([title])
+    sheet.append(["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"])
+    members = ["62910", "62911", "62912"]
+    for code in members:
+        sheet.append([code, f"Commune synthétique {code}", "200000001", "CC de test", "62", "32"])
+    sheet.append(["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62", "32"])
+    workbook.save(landing / "Intercommunalite_Metropole_au_01-01-2024.xlsx")
+    warehouse = tmp_path / "ctg.duckdb"
+
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse), "--territory", "200000001"]) == 0
+
+    communes = published(warehouse, "select distinct territoire_code from marts.indicateurs where territoire_niveau = 'commune' order by 1")
+    assert [c for (c,) in communes] == members
+    [(epci_name, allocataires)] = published(
+        warehouse,
+        "select territoire_libelle, valeur from marts.indicateurs where territoire_niveau = 'epci' "
+        "and territoire_code = '200000001' and indicateur_code = 'nb_allocataires' and annee = 2018",
+    )
+    [(commune_sum,)] = published(
+        warehouse,
+        "select sum(valeur) from marts.indicateurs where territoire_niveau = 'commune' "
+        "and indicateur_code = 'nb_allocataires' and annee = 2018",
+    )
+    assert epci_name == "CC de test" and allocataires == commune_sum
+    # The département comparison does not depend on the territory.
+    assert figure(warehouse, "departement", "62", "nb_allocataires", 2018)[0] == 300038
