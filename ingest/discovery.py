@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.csvfile import decode, sniff_separator
+from ingest.errors import ContractError
 from ingest.sources import (
     caf_legacy,
     caf_onape,
@@ -30,6 +31,7 @@ class Extract:
     path: Path
     year: int | None = None  # when the name or folder gives it
     theme: str | None = None  # legacy theme, portal data set, or ONAPE "measure/level"
+    error: ContractError | None = None  # recognised, but unusable as named (e.g. no year)
 
 
 @dataclass
@@ -50,6 +52,13 @@ def header_of(path: Path) -> list[str]:
     return [c.strip().strip('"').lower() for c in line.split(sniff_separator(line))]
 
 
+def populations_extract(path: Path, root: Path | None) -> Extract:
+    try:
+        return Extract("insee_populations_legales", path, insee_populations.reference_year(path, root))
+    except ContractError as error:
+        return Extract("insee_populations_legales", path, error=error)
+
+
 def identify(path: Path, root: Path | None) -> Extract | None:
     if match := territory.COG_FILE.match(path.name):
         return Extract("cog_communes", path, int(match["year"]))
@@ -59,7 +68,7 @@ def identify(path: Path, root: Path | None) -> Extract | None:
         theme, year = legacy
         return Extract("caf_legacy", path, year, theme.theme)
     if insee_populations.match_file_name(path):
-        return Extract("insee_populations_legales", path, insee_populations.reference_year(path, root))
+        return populations_extract(path, root)
     if onape := caf_onape.match_file_name(path):
         return Extract("caf_onape", path, theme="/".join(onape))
     if insee_census.match_file_name(path):
@@ -76,7 +85,7 @@ def identify(path: Path, root: Path | None) -> Extract | None:
     if dataset := caf_portal.dataset_of(path, raw_header):
         return Extract("caf_portail", path, theme=dataset)
     if {"pmun", "pcap", "ptot", "codcom"} <= header:
-        return Extract("insee_populations_legales", path, insee_populations.reference_year(path, root))
+        return populations_extract(path, root)
     if insee_census.looks_like(header):
         return Extract("insee_recensement_ages", path)
     if insee_births.looks_like(header):

@@ -163,6 +163,11 @@ def quarantine(path: Path, violations: list[ContractViolation], quarantine_dir: 
     """Move (or copy, for the read-only bundled sample) a rejected file next to its report."""
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     target_dir = quarantine_dir / stamp
+    # Two rejected files of one refresh may share a name (2016/ and 2021/donnees_communes.csv).
+    for n in range(1, 1000):
+        if not (target_dir / path.name).exists():
+            break
+        target_dir = quarantine_dir / f"{stamp}-{n}"
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / path.name
     if keep_original:
@@ -205,6 +210,8 @@ def ingest_source(
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
                 continue
             try:
+                if extract.error is not None:
+                    raise extract.error
                 frame = spec.read(extract)
                 violations = quality.validate(spec.suite(extract, frame), frame, name)
             except ContractError as error:

@@ -22,6 +22,8 @@ def validate_file(path: Path) -> list[ContractViolation]:
         if extract is None:
             return [ContractViolation(path.name, "source_reconnue",
                                       "fichier non reconnu : aucun lecteur ne correspond à son nom ni à son en-tête")]
+        if extract.error is not None:
+            return extract.error.violations
         if extract.source in READERS_WITHOUT_SUITE:
             READERS_WITHOUT_SUITE[extract.source](extract)
             return []

@@ -43,3 +43,19 @@ def test_validate_command_names_the_bad_line_and_loads_nothing(tmp_path, capsys)
     assert f"✓ {good} : conforme" in out
     assert "fichier AAHCom2018.csv, ligne 3, colonne Codes_Insee : code commune invalide « 62160X »" in out
     assert not (tmp_path / "quarantine").exists()
+
+
+def test_population_file_without_year_is_quarantined_with_its_report(tmp_path):
+    from ingest.pipeline import SOURCES, ingest_source
+
+    landing_dir = tmp_path / "landing"
+    for folder in ("a", "b"):  # two rejected files with the same name in one refresh
+        (landing_dir / folder).mkdir(parents=True)
+        shutil.copy(SAMPLE_DIR / "insee" / "populations_legales" / "2016" / "donnees_communes.csv", landing_dir / folder)
+
+    report = ingest_source(SOURCES["insee_populations_legales"], discover(landing_dir), tmp_path / "build.duckdb",
+                           tmp_path / "quarantine", keep_originals=False, log=lambda _m: None)
+
+    assert not report.ok and {v.rule for v in report.violations} == {"annee_reference"}
+    assert not any(landing_dir.rglob("*.csv"))
+    assert len(list((tmp_path / "quarantine").rglob("donnees_communes.csv.rapport.txt"))) == 2
