@@ -12,7 +12,7 @@ import dagster as dg
 from ingest import quality
 from ingest.discovery import discover
 from ingest.errors import ContractError
-from ingest.pipeline import SOURCES, IngestReport, ingest_source
+from ingest.pipeline import SOURCES, IngestReport, ingest_source, quarantine
 from ingest.sources.territory import read_cog_communes, read_epci_composition, resolve_territory
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 
@@ -120,15 +120,16 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
     settings = ctg.settings
     landing = discover(settings.landing_dir)
     report = IngestReport(source="territoire")
-    frame = None
+    frame = territory = None
+    composition_files = landing.of("epci_composition")
+    cog_files = landing.of("cog_communes")
+    report.files_found = len(composition_files) + len(cog_files)
+    # The newest edition wins when several are dropped.
+    composition_file = max(composition_files, key=lambda e: e.year, default=None)
+    cog_file = max(cog_files, key=lambda e: e.year, default=None)
     try:
-        composition_files = landing.of("epci_composition")
-        cog_files = landing.of("cog_communes")
-        # The newest edition wins when several are dropped.
-        composition_file = max(composition_files, key=lambda e: e.year, default=None)
-        cog_file = max(cog_files, key=lambda e: e.year, default=None)
-        composition = read_epci_composition(composition_file.path) if composition_file else None
-        cog = read_cog_communes(cog_file.path) if cog_file else None
+        composition = read_territory_file(composition_file, read_epci_composition, settings, report)
+        cog = read_territory_file(cog_file, read_cog_communes, settings, report)
         origin = composition_file.path.name if composition_file else "référentiel intégré"
         territory = resolve_territory(settings.territory_epci, composition, cog, origin)
         frame = territory.communes.assign(
@@ -136,10 +137,9 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
             dep_comparaison_libelle=territory.dep_libelle,
             origine=territory.origin,
         )
-        report.files_found = len(composition_files) + len(cog_files)
         report.violations = quality.validate("territoire", frame.assign(ligne=range(2, len(frame) + 2)), origin)
     except ContractError as error:
-        report.violations = error.violations
+        report.violations = report.violations or error.violations
     if report.ok:
         with duckdb.connect(str(settings.build_db)) as con:
             con.execute("create schema if not exists raw")
@@ -155,6 +155,19 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
             context.log.error(str(violation))
     yield materialization(report)
     yield check_result(TERRITORY_KEY, report)
+
+
+def read_territory_file(extract, reader, settings, report: IngestReport):
+    """Read a COG or EPCI composition file; a broken one goes to quarantine like any extract."""
+    if extract is None:
+        return None
+    try:
+        return reader(extract.path)
+    except ContractError as error:
+        report.violations = error.violations
+        target = quarantine(extract.path, error.violations, settings.quarantine_dir, settings.use_sample)
+        report.quarantined.append(str(target))
+        raise
 
 
 landing_assets = [
