@@ -53,26 +53,75 @@ def sniff_separator(header_line: str, allowed: str = ";,") -> str:
 
 
 def read_text_table(path: Path, separators: str = ";,") -> TextTable:
+    """Read a delimited extract; every record must have as many fields as the header.
+
+    A record with more or fewer fields than the header (a stray separator, a truncated
+    line) is rejected with its line: read positionally, its values would land in the wrong
+    columns or pass for secrecy blanks. Separators trailing the last column are tolerated.
+    """
     raw = path.read_bytes()
     if not raw.strip():
         raise ContractError.single(path, "fichier_vide", "le fichier est vide", line=1)
     text, encoding = decode(raw)
-    header_line = text.split("\n", 1)[0]
+    header_line = text.lstrip("\r\n").split("\n", 1)[0]
     separator = sniff_separator(header_line, separators)
-    frame = pd.read_csv(
-        io.StringIO(text),
-        sep=separator,
-        dtype=str,
-        keep_default_na=False,
-        skip_blank_lines=True,
-        quoting=csv.QUOTE_MINIMAL,
-        engine="c",
-    )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    # Line numbers as the user sees them in a text editor (blank lines are skipped by pandas,
-    # real extracts have none inside the table).
-    frame[LINE_COLUMN] = range(2, len(frame) + 2)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line: skipped, but still counted in line numbers
+            if header is None:
+                header = [cell.strip() for cell in row]
+                while header and header[-1] == "":
+                    header.pop()
+                check_header(path, header, reader.line_num)
+                continue
+            if len(row) != len(header):
+                row = _fit_record(path, row, header, reader.line_num, separator)
+            records.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as error:  # e.g. an unterminated quote running to the end of the file
+        raise ContractError.single(
+            path, "structure_csv", f"fichier illisible comme CSV : {error}", line=reader.line_num
+        ) from None
+    if header is None or not records:
+        raise ContractError.single(
+            path, "fichier_vide", "aucune ligne de données après l'en-tête", line=reader.line_num or 1
+        )
+    frame = pd.DataFrame(records, columns=header, dtype=str)
+    # Line numbers as the user sees them in a text editor (blank lines counted).
+    frame[LINE_COLUMN] = lines
     return TextTable(path=path, encoding=encoding, separator=separator, frame=frame)
+
+
+def check_header(path: Path, header: list[str], line: int) -> None:
+    seen: set[str] = set()
+    for number, name in enumerate(header, start=1):
+        if not name:
+            raise ContractError.single(
+                path, "structure_csv", f"en-tête vide à la position {number}", line=line
+            )
+        if name.lower() in seen:
+            raise ContractError.single(
+                path, "structure_csv", "colonne présente deux fois dans l'en-tête", line=line, column=name
+            )
+        seen.add(name.lower())
+
+
+def _fit_record(path: Path, row: list[str], header: list[str], line: int, separator: str) -> list[str]:
+    """Drop empty fields after the last column; reject any other field-count mismatch."""
+    if len(row) > len(header) and not any(cell.strip() for cell in row[len(header):]):
+        return row[: len(header)]
+    raise ContractError.single(
+        path,
+        "structure_csv",
+        f"{len(row)} champs au lieu de {len(header)} (séparateur « {separator} » en trop ou manquant "
+        "dans la ligne)",
+        line=line,
+    )
 
 
 def map_columns(
@@ -120,7 +169,9 @@ def parse_counts(table: TextTable, column: str, header: str, allow_blank: bool) 
         .str.replace("\u202f", "", regex=False)
         .str.strip()
     )
-    compact = text.str.replace(" ", "", regex=False).str.replace(r"[.,]0+$", "", regex=True)
+    # "12,0" or "12.00" are spreadsheet artefacts; "1.000" is a thousands separator and is
+    # refused rather than read as 1.
+    compact = text.str.replace(" ", "", regex=False).str.replace(r"(?<=\d)[.,]0{1,2}$", "", regex=True)
     is_blank = compact == ""
     is_integer = compact.str.fullmatch(r"\d+")
     bad = ~(is_integer | is_blank) if allow_blank else ~is_integer

@@ -43,13 +43,16 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> No
     )
 
 
-def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str) -> bool:
-    """True when a file with this content is the current load of some unit of `table`."""
+def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: str | None = None) -> bool:
+    """True when a file with this content is the current load of `unit` (of any unit of
+    `table` when the unit is only known from the content)."""
     ensure_loads_table(con)
-    row = con.execute(
-        f"select 1 from {LOADS_TABLE} where table_name = ? and file_hash = ?", [table, file_hash]
-    ).fetchone()
-    return row is not None
+    query = f"select 1 from {LOADS_TABLE} where table_name = ? and file_hash = ?"
+    params = [table, file_hash]
+    if unit is not None:
+        query += " and unit = ?"
+        params.append(unit)
+    return con.execute(query, params).fetchone() is not None
 
 
 def replace_unit(

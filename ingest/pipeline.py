@@ -34,17 +34,29 @@ class SourceSpec:
     table: str  # raw table in the build database
     columns: str  # DDL of the raw table's own columns (load metadata is added)
     read: Callable[[Extract], pd.DataFrame]  # the reader: structural contract, typed frame
-    unit: Callable[[Extract, pd.DataFrame], tuple[str, dict[str, object]]]  # unit id and row filter
+    # Unit id and row filter: what a file of this source replaces (see ingest.load).
+    unit: Callable[[Extract, pd.DataFrame | None], tuple[str, dict[str, object]]]
     suite: Callable[[Extract, pd.DataFrame], list[quality.Rule]]  # GX rules for the frame
     rows: Callable[[Extract, pd.DataFrame], pd.DataFrame] = lambda _e, frame: frame  # rows to load
+    unit_from_name: bool = False  # the unit is given by the file's name or folder, not its rows
 
 
-def by_years(prefix: str, extra_filter: dict[str, object] | None = None):
-    """Unit of a file that may hold several years: it replaces those years (of its kind)."""
+def by_years(prefix: str, extra_filter: dict[str, object] | None = None, scope: str | None = None):
+    """Unit of a file that may hold several years: it replaces those years (of its kind).
+
+    With `scope` (a column such as `variable`), it replaces only the values of that column it
+    holds: two partner extracts of one year with different variables both stay.
+    """
 
     def unit(_extract: Extract, frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
         years = sorted(int(y) for y in frame["annee"].dropna().unique())
-        return f"{prefix}/{','.join(map(str, years))}", {**(extra_filter or {}), "annee": years}
+        unit_filter = {**(extra_filter or {}), "annee": years}
+        name = f"{prefix}/{','.join(map(str, years))}"
+        if scope is not None:
+            values = sorted(str(v) for v in frame[scope].dropna().unique())
+            unit_filter[scope] = values
+            name += f"/{','.join(values)}"
+        return name, unit_filter
 
     return unit
 
@@ -70,6 +82,7 @@ SOURCES: dict[str, SourceSpec] = {
         ),
         read=lambda e: caf_legacy.read_legacy_file(e.path, caf_legacy.THEMES[e.theme], e.year),
         unit=lambda e, _frame: (f"{e.theme}/{e.year}", {"theme": e.theme, "annee": e.year}),
+        unit_from_name=True,
         suite=lambda e, frame: caf_legacy.THEMES[e.theme].suite(caf_legacy.variables_of(frame)),
         rows=lambda e, frame: caf_legacy.to_long(frame, caf_legacy.THEMES[e.theme]),
     ),
@@ -82,6 +95,7 @@ SOURCES: dict[str, SourceSpec] = {
         ),
         read=lambda e: insee_populations.read_populations(e.path, e.year),
         unit=lambda e, _frame: (str(e.year), {"annee": e.year}),
+        unit_from_name=True,
         suite=lambda _e, _frame: quality.SUITES["insee_populations_legales"],
     ),
     "insee_recensement_ages": SourceSpec(
@@ -111,7 +125,7 @@ SOURCES: dict[str, SourceSpec] = {
             "valeur bigint, est_special boolean not null, ligne bigint not null"
         ),
         read=lambda e: caf_partner.read_partner_extract(e.path),
-        unit=by_years("partenaire"),
+        unit=by_years("partenaire", scope="variable"),
         suite=lambda _e, _frame: commune_rules(["valeur"]),
     ),
     "caf_portail": SourceSpec(
@@ -205,7 +219,10 @@ def ingest_source(
             name = extract.path.name
             prefix = f"{spec.source} [{number}/{len(extracts)}] {name}"
             file_hash = file_sha256(extract.path)
-            if is_loaded(con, spec.table, file_hash):
+            # A unit named by the file (theme/year) must hold this very file; a unit read from
+            # the content is the same for the same content, so the hash alone tells.
+            named_unit = spec.unit(extract, None)[0] if spec.unit_from_name else None
+            if extract.error is None and is_loaded(con, spec.table, file_hash, named_unit):
                 report.files_unchanged.append(name)
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
                 continue

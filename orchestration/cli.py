@@ -146,6 +146,15 @@ def absent_sources(result) -> list[str]:
     return absent
 
 
+def unrecognised_files(result) -> list[str]:
+    """Files of the landing folder no reader recognised (reported by the territory step)."""
+    for event in result.get_asset_materialization_events():
+        value = event.event_specific_data.materialization.metadata.get("fichiers_non_reconnus")
+        if value is not None:
+            return list(value.value)
+    return []
+
+
 def failure_report(result) -> list[str]:
     """French lines naming what failed: broken contracts first, then failed steps."""
     lines: list[str] = []
@@ -155,6 +164,8 @@ def failure_report(result) -> list[str]:
         lines.extend(check_lines(evaluation))
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
+        while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
+            error = error.cause
         message = error.message.strip() if error else "erreur inconnue"
         lines.append(f"étape {STEP_LABELS.get(event.step_key, event.step_key)} : {message}")
     return lines
@@ -201,6 +212,12 @@ def refresh(args: argparse.Namespace) -> int:
     absent = absent_sources(result)
     if absent:
         say(f"sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : {', '.join(absent)}")
+    unrecognised = unrecognised_files(result)
+    if unrecognised:
+        say(
+            f"fichiers non reconnus, ignorés ({len(unrecognised)}) : {', '.join(unrecognised[:10])}"
+            f"{' …' if len(unrecognised) > 10 else ''} — voir le README pour les noms attendus"
+        )
     for line in warning_report(result):
         say(f"avertissement : {line}")
     if result.success and not problems and published:

@@ -121,7 +121,11 @@ THEME_LIST = [
 THEMES: dict[str, LegacyTheme] = {t.theme: t for t in THEME_LIST}
 THEME_BY_STEM: dict[str, LegacyTheme] = {stem: t for t in THEME_LIST for stem in t.stems}
 
-FILE_NAME = re.compile(r"^(?P<stem>[A-Za-z_]+?)_?(?P<year>(?:19|20)\d\d)\.csv$", re.IGNORECASE)
+# "RSACom2018.csv", and the copies browsers and people make: "RSACom2018 (1).csv",
+# "RSACom2018-copie.csv".
+FILE_NAME = re.compile(
+    r"^(?P<stem>[A-Za-z_]+?)_?(?P<year>(?:19|20)\d\d)(?:\s*\(\d+\)|[ _-][^.]*)?\.csv$", re.IGNORECASE
+)
 
 
 def match_file_name(path: Path) -> tuple[LegacyTheme, int] | None:

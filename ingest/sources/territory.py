@@ -71,7 +71,14 @@ def read_epci_composition(path: Path) -> pd.DataFrame:
     """Columns: code_commune, libelle_commune, epci_siren, epci_libelle, dep_code."""
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # not a zip, truncated download, an .xls renamed .xlsx...
+        raise ContractError.single(
+            path, "structure_xlsx",
+            f"classeur Excel illisible ({type(error).__name__} : {error}) ; "
+            "re-téléchargez le fichier au format .xlsx",
+        ) from None
     if EPCI_SHEET not in workbook.sheetnames:
         raise ContractError.single(
             path, "feuille_obligatoire",

@@ -18,6 +18,7 @@ from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 
 CONTRACT_CHECK = "contrat_du_fichier"
 MAX_LISTED = 20
+UNRECOGNISED_METADATA = "fichiers_non_reconnus"
 
 
 def check_result(key: dg.AssetKey, report: IngestReport) -> dg.AssetCheckResult:
@@ -40,9 +41,10 @@ def check_result(key: dg.AssetKey, report: IngestReport) -> dg.AssetCheckResult:
     )
 
 
-def materialization(report: IngestReport) -> dg.MaterializeResult:
+def materialization(report: IngestReport, **extra: dg.MetadataValue) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={
+            **extra,
             "fichiers_trouves": report.files_found,
             "fichiers_charges": dg.MetadataValue.json(report.files_loaded),
             "fichiers_inchanges": dg.MetadataValue.json(report.files_unchanged),
@@ -153,7 +155,11 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
     else:
         for violation in report.violations:
             context.log.error(str(violation))
-    yield materialization(report)
+    # The territory step reads the whole landing folder: it reports the files no reader recognises.
+    unrecognised = [str(path.relative_to(settings.landing_dir)) for path in landing.unrecognised]
+    for name in unrecognised:
+        context.log.warning(f"fichier non reconnu, ignoré : {name}")
+    yield materialization(report, **{UNRECOGNISED_METADATA: dg.MetadataValue.json(unrecognised)})
     yield check_result(TERRITORY_KEY, report)
 
 

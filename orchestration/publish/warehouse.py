@@ -15,6 +15,13 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts",)
+# A refresh that computed nothing (no recognised extract, every file rejected) must not
+# replace a good warehouse with empty tables.
+MUST_NOT_BE_EMPTY = ("marts.indicateurs",)
+
+
+class NothingToPublish(RuntimeError):
+    """The build holds no indicator: the published warehouse is kept as it is."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,13 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
             con.execute(f"attach '{build_db}' as build (read_only)")
             published = _tables(con, "build")
             if not published:
-                raise RuntimeError(f"aucune table à publier dans {build_db} (schémas {PUBLISHED_SCHEMAS})")
+                raise NothingToPublish(f"aucune table à publier dans {build_db} (schémas {PUBLISHED_SCHEMAS})")
+            for name in MUST_NOT_BE_EMPTY:
+                if tuple(name.split(".")) in published and not con.execute(f"select count(*) from build.{name}").fetchone()[0]:
+                    raise NothingToPublish(
+                        f"{name} est vide : aucun indicateur calculé (aucun extrait reconnu ou chargé) ; "
+                        "publication refusée, l'entrepôt publié est conservé tel quel"
+                    )
             staging_parquet.mkdir(parents=True)
             for schema, table in published:
                 con.execute(f"create schema if not exists {schema}")

@@ -280,6 +280,26 @@ def test_empty_landing_is_an_error_not_the_sample(tmp_path, isolated_env, capsys
     assert not warehouse.exists()
 
 
+def test_landing_with_no_recognised_extract_keeps_the_published_warehouse(tmp_path, isolated_env, capsys):
+    from orchestration.publish.warehouse import publish
+
+    warehouse = tmp_path / "ctg.duckdb"
+    good_build = tmp_path / "good.duckdb"
+    with duckdb.connect(str(good_build)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.indicateurs as select 'nb_allocataires' as indicateur_code, 25829.0 as valeur")
+    publish(good_build, warehouse, tmp_path / "parquet")
+    before = sha256(warehouse)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "tableau_de_bord.csv").write_text("colonne;autre\n1;2\n", encoding="utf-8")
+
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 1
+
+    assert "aucun indicateur calculé" in capsys.readouterr().err
+    assert sha256(warehouse) == before
+
+
 def test_failing_dbt_test_blocks_publication(tmp_path, isolated_env, capsys):
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_DIR, landing)
@@ -318,6 +338,22 @@ def test_legacy_files_win_over_the_portal_for_the_same_year(refreshed):
     assert ppa_approximate is True and "s_ben_com_f_2018.csv" in ppa_source
 
 
+def test_an_indicator_is_not_produced_for_a_year_its_variables_are_absent(refreshed):
+    # The partner extract has am_actives for 2016 and 2019 only; the 2010 census edition has
+    # no POP0019: no row rather than NULL figures flagged as approximate.
+    assert published(
+        refreshed[1],
+        "select indicateur_code, annee, territoire_niveau from marts.indicateurs "
+        "group by all having count(valeur) = 0",
+    ) == []
+    years = published(
+        refreshed[1],
+        "select distinct indicateur_code, annee from marts.indicateurs "
+        "where indicateur_code in ('nb_am_actives', 'indice_jeunesse') order by 1, 2",
+    )
+    assert years == [("indice_jeunesse", 2015), ("indice_jeunesse", 2016), ("nb_am_actives", 2016), ("nb_am_actives", 2019)]
+
+
 def test_diagnostic_mart_has_one_row_per_indicator_with_both_territories(refreshed):
     rows = published(
         refreshed[1],
@@ -330,6 +366,7 @@ def test_diagnostic_mart_has_one_row_per_indicator_with_both_territories(refresh
 def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_env, capfd):
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing / "populations_legales")
+    (landing / "export_commune.csv").write_text("colonne;autre\n1;2\n", encoding="utf-8")  # nobody reads it
     warehouse = tmp_path / "ctg.duckdb"
     isolated_env.setenv("CTG_TOUTES_COMMUNES_DEPARTEMENT", "1")  # and every commune of département 62
     try:
@@ -341,6 +378,7 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
     assert communes == [(92,)]
     progress = capfd.readouterr().out
     assert "sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : caf_legacy" in progress
+    assert "fichiers non reconnus, ignorés (1) : export_commune.csv" in progress
 
 
 def test_another_epci_is_a_matter_of_configuration(tmp_path, isolated_env):

@@ -8,6 +8,7 @@ from orchestration.settings import SAMPLE_DIR
 def test_every_bundled_extract_is_recognised_even_renamed(sample_landing):
     portal = sample_landing / "caf" / "portail"
     shutil.move(portal / "rsa_s_type_com_f.csv", portal / "export (3).csv")  # a browser's renamed download
+    shutil.move(sample_landing / "caf" / "RSACom2018.csv", sample_landing / "caf" / "RSACom2018 (1).csv")
     (sample_landing / "LISEZMOI.txt").write_text("notes", encoding="utf-8")
     (sample_landing / "tableau.xlsx").write_bytes(b"not read")
 

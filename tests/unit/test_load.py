@@ -33,3 +33,11 @@ def test_failed_load_leaves_previous_rows(tmp_path):
             pass
         assert con.execute("select count(*), min(source_file) from raw.t").fetchone() == (2, "a.csv")
         assert is_loaded(con, "raw.t", "hash-a")
+
+
+def test_a_file_named_for_another_unit_is_not_skipped_as_already_loaded(tmp_path):
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        replace_unit(con, "raw.t", "2016", {"annee": 2016}, frame(1).assign(annee=2016), "2016/a.csv", "hash-a")
+        assert is_loaded(con, "raw.t", "hash-a", "2016")
+        # The same bytes moved to the 2021 folder must load as 2021.
+        assert not is_loaded(con, "raw.t", "hash-a", "2021")

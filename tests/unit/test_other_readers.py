@@ -134,3 +134,23 @@ def test_births_of_paris_arrondissements_are_not_double_counted(write_file):
 def test_births_unknown_commune_is_rejected(write_file):
     path = write_file("base_naissances_2018.csv", "CODGEO;NAISD18\n62160;480\n00123;5\n")
     assert rejected(read_births, path) == (3, "CODGEO", "code_commune_inconnu")
+
+
+def test_two_partner_extracts_of_one_year_with_different_variables_both_stay(tmp_path):
+    from ingest.discovery import discover
+    from ingest.pipeline import SOURCES, ingest_source
+    import duckdb
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "extrait_partenaire_caf_am.csv").write_text(PARTNER + "62160;2018;am_actives;120\n", encoding="utf-8")
+    (landing / "extrait_partenaire_caf_msa.csv").write_text(PARTNER + "62160;2018;allocataires_msa;40\n", encoding="utf-8")
+    build = tmp_path / "build.duckdb"
+
+    report = ingest_source(SOURCES["caf_partenaire"], discover(landing), build, tmp_path / "q",
+                           keep_originals=False, log=lambda _m: None)
+
+    assert report.ok and len(report.files_loaded) == 2
+    with duckdb.connect(str(build)) as con:
+        rows = con.execute("select variable, valeur from raw.caf_partenaire order by variable").fetchall()
+    assert rows == [("allocataires_msa", 40), ("am_actives", 120)]

@@ -3,7 +3,7 @@ import hashlib
 import duckdb
 import pytest
 
-from orchestration.publish.warehouse import publish
+from orchestration.publish.warehouse import NothingToPublish, publish
 
 
 def sha256(path):
@@ -58,3 +58,21 @@ def test_reader_of_the_old_file_is_not_disturbed(tmp_path):
     reader.close()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select valeur from marts.indicateurs").fetchone() == (2.0,)
+
+
+def test_a_build_without_indicators_does_not_replace_a_good_warehouse(tmp_path):
+    warehouse = tmp_path / "wh" / "ctg.duckdb"
+    good = tmp_path / "good.duckdb"
+    build_with_mart(good, 25829)
+    publish(good, warehouse, tmp_path / "wh" / "parquet")
+    before = sha256(warehouse)
+
+    empty_marts = tmp_path / "empty.duckdb"  # dbt ran, but no extract was recognised
+    with duckdb.connect(str(empty_marts)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.indicateurs (indicateur_code varchar, valeur double)")
+    with pytest.raises(NothingToPublish, match="aucun indicateur"):
+        publish(empty_marts, warehouse, tmp_path / "wh" / "parquet")
+
+    assert sha256(warehouse) == before
+    assert duckdb.sql(f"select count(*) from '{tmp_path / 'wh' / 'parquet' / 'indicateurs.parquet'}'").fetchall() == [(1,)]

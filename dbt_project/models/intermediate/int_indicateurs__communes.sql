@@ -7,6 +7,7 @@
   year, legacy files win (exact counts, only small cells masked) and the portal (rounded to
   5) fills the years the legacy files do not cover. The rule is per indicator and year, so a
   territory's figure never mixes the two.
+  An indicator whose variables no commune has in a year is not produced for that year.
 #}
 
 {% set couples_avec_enfants = ['config__coup_1_enf', 'config__coup_2_enf', 'config__coup_3_enf', 'config__coup_4plus_enf'] %}
@@ -116,12 +117,23 @@ all_rows as (
     select * from population_rows
 ),
 
+-- A variable that no commune has in a year is absent from that year's file (an older
+-- partner extract, a census edition without POP0019), not masked: no row, rather than NULL
+-- figures passed off as approximate.
+with_data as (
+    select *
+    from all_rows
+    qualify
+        count(numerateur) over (partition by indicateur_code, annee, priorite) > 0
+        and (not est_ratio or count(denominateur) over (partition by indicateur_code, annee, priorite) > 0)
+),
+
 -- For each indicator and year, the best source present: legacy (1) before portal (2).
 ranked as (
     select
         *,
         min(priorite) over (partition by indicateur_code, annee) as priorite_retenue
-    from all_rows
+    from with_data
 ),
 
 final as (

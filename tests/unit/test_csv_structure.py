@@ -1,0 +1,75 @@
+"""Structural faults of a delimited extract are rejected with their physical line."""
+
+import pytest
+
+from ingest.errors import ContractError
+from ingest.sources.caf_legacy import THEMES, read_legacy_file
+from ingest.sources.territory import read_epci_composition
+
+NIVCOM = THEMES["nivcomtotal"]
+HEADER = "Communes;Codes_Insee;NB_Pers_par_Foyer_Alloc;NB_Enfants\n"
+
+
+def rejection(path):
+    with pytest.raises(ContractError) as error:
+        read_legacy_file(path, NIVCOM, 2018)
+    violation = error.value.violations[0]
+    return violation.line, violation.column, violation.rule, violation.message
+
+
+def test_a_stray_separator_is_rejected_not_shifted_into_the_next_column(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27000;11000\nLe Portel;62667;9;000;4000\n")
+    line, _column, rule, message = rejection(path)
+    assert (line, rule) == (3, "structure_csv")
+    assert "5 champs au lieu de 4" in message
+
+
+def test_a_truncated_line_is_rejected_not_read_as_secrecy(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27000;11000\nLe Portel;62667;9000\n")
+    line, _column, rule, message = rejection(path)
+    assert (line, rule) == (3, "structure_csv")
+    assert "3 champs au lieu de 4" in message
+
+
+def test_separators_after_the_last_column_are_tolerated(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER.replace("\n", ";\n") + "Boulogne-sur-Mer;62160;27000;11000;\n")
+    frame = read_legacy_file(path, NIVCOM, 2018)
+    assert frame.set_index("code_commune").at["62160", "nb_enfants"] == 11000
+
+
+def test_line_numbers_count_blank_lines_as_an_editor_does(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "\nBoulogne-sur-Mer;62160;27000;11000\n\nLe Portel;62667;abc;4000\n")
+    line, column, rule, _message = rejection(path)
+    assert (line, column, rule) == (5, "NB_Pers_par_Foyer_Alloc", "comptage_entier")
+
+
+def test_a_thousands_separator_is_refused_not_read_as_one(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27.000;11000\n")
+    line, column, rule, message = rejection(path)
+    assert (line, column, rule) == (2, "NB_Pers_par_Foyer_Alloc", "comptage_entier")
+    assert "27.000" in message
+
+
+def test_a_spreadsheet_decimal_zero_is_accepted(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27000,0;11000.00\n")
+    frame = read_legacy_file(path, NIVCOM, 2018).set_index("code_commune")
+    assert (frame.at["62160", "nb_pers_par_foyer_alloc"], frame.at["62160", "nb_enfants"]) == (27000, 11000)
+
+
+def test_a_header_without_rows_is_rejected(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER)
+    assert rejection(path)[2] == "fichier_vide"
+
+
+def test_a_column_named_twice_is_rejected(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", "Communes;Codes_Insee;NB_Enfants;nb_enfants\nBoulogne-sur-Mer;62160;1;2\n")
+    line, column, rule, _message = rejection(path)
+    assert (line, column, rule) == (1, "nb_enfants", "structure_csv")
+
+
+def test_an_unreadable_workbook_is_a_contract_error(tmp_path):
+    path = tmp_path / "Intercommunalite_Metropole_au_01-01-2024.xlsx"
+    path.write_bytes(b"<html>page d'erreur du portail</html>")
+    with pytest.raises(ContractError) as error:
+        read_epci_composition(path)
+    assert error.value.violations[0].rule == "structure_xlsx"
