@@ -1,15 +1,19 @@
 # The README's two commands: `make run` and `make test`. Both install from uv.lock first.
-# uv itself comes from PyPI when it is not on the machine.
-UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+# uv itself comes from PyPI when it is not on the machine, into a private virtual
+# environment (a system Python may refuse `pip install`, PEP 668).
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/uv/bin/uv)
 export DAGSTER_HOME := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
 .PHONY: install run test dev validate-definitions sample
 
-install:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+install: $(UV)
 	$(UV) sync --frozen
+
+$(CURDIR)/.tools/uv/bin/uv:
+	python3 -m venv $(CURDIR)/.tools/uv
+	$(CURDIR)/.tools/uv/bin/pip install --quiet uv
 
 run: install
 	$(UV) run ctg refresh --sample
