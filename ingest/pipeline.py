@@ -138,7 +138,7 @@ SOURCES: dict[str, SourceSpec] = {
         ),
         read=lambda e: caf_portal.read_portal_file(e.path, e.theme),
         unit=lambda e, frame: by_years(e.theme, {"jeu": e.theme})(e, frame),
-        suite=lambda _e, frame: commune_rules(caf_portal.value_columns(frame)),
+        suite=lambda _e, frame: commune_rules(caf_portal.value_columns(frame)) + caf_portal.benefit_rules(frame),
         rows=lambda e, frame: caf_portal.to_long(frame, e.theme),
     ),
     "caf_onape": SourceSpec(

@@ -144,3 +144,17 @@ def to_long(wide: pd.DataFrame, dataset: str) -> pd.DataFrame:
     long["jeu"] = dataset
     return long[["jeu", "annee", "mois", "code_commune", "libelle_commune", "dimension", "est_special",
                  "variable", "valeur", "ligne"]]
+
+
+def benefit_rules(frame: pd.DataFrame) -> list:
+    """Households receiving a benefit are among the households paid (`indfoy_ndur`)."""
+    from ingest import quality
+
+    if "indfoy_ndur" not in frame:
+        return []
+    return [
+        quality.at_most(column, "indfoy_ndur", f"{column}_au_plus_foyers",
+                        f"{column} dépasse le nombre de foyers allocataires indfoy_ndur")
+        for column in value_columns(frame)
+        if column.startswith("indfoy_") and column != "indfoy_ndur"
+    ]

@@ -154,3 +154,17 @@ def test_two_partner_extracts_of_one_year_with_different_variables_both_stay(tmp
     with duckdb.connect(str(build)) as con:
         rows = con.execute("select variable, valeur from raw.caf_partenaire order by variable").fetchall()
     assert rows == [("allocataires_msa", 40), ("am_actives", 120)]
+
+
+def test_portal_more_rsa_households_than_households_is_rejected(write_file):
+    from ingest import quality
+    from ingest.discovery import Extract
+    from ingest.pipeline import SOURCES
+
+    path = write_file("s_ben_com_f.csv", TECHNICAL + ROWS.replace(";640\n", ";3010\n"))
+    extract = Extract("caf_portail", path, theme="s_ben_com_f")
+    frame = read_portal_file(path, "s_ben_com_f")
+
+    [violation] = quality.validate(SOURCES["caf_portail"].suite(extract, frame), frame, path.name)
+
+    assert (violation.line, violation.rule) == (3, "indfoy_rsa_au_plus_foyers")
