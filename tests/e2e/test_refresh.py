@@ -1,5 +1,6 @@
 """End-to-end: `ctg refresh` on real-format extracts, as a user runs it."""
 
+import csv
 import hashlib
 import shutil
 
@@ -367,13 +368,25 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing / "populations_legales")
     (landing / "export_commune.csv").write_text("colonne;autre\n1;2\n", encoding="utf-8")  # nobody reads it
+    # A partner extract of the territory's communes only: no département figure can come of it.
+    with (SAMPLE_DIR.parents[1] / "ingest" / "reference" / f"territoire_{EPCI}.csv").open(encoding="utf-8") as handle:
+        territory = {row["code_commune"] for row in csv.DictReader(handle)}
+    partner = (SAMPLE_DIR / "caf" / "partenaire" / "extrait_partenaire_caf.csv").read_text(encoding="utf-8").splitlines()
+    (landing / "extrait_partenaire_caf.csv").write_text(
+        "\n".join([partner[0], *(line for line in partner[1:] if line.split(";")[0] in territory)]) + "\n",
+        encoding="utf-8",
+    )
     warehouse = tmp_path / "ctg.duckdb"
     isolated_env.setenv("CTG_TOUTES_COMMUNES_DEPARTEMENT", "1")  # and every commune of département 62
     try:
         assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
     finally:
         isolated_env.delenv("CTG_TOUTES_COMMUNES_DEPARTEMENT")
-    assert published(warehouse, "select distinct indicateur_code from marts.indicateurs") == [("population_municipale",)]
+    levels = published(
+        warehouse,
+        "select distinct territoire_niveau from marts.indicateurs where indicateur_code = 'nb_allocataires_msa' order by 1",
+    )
+    assert levels == [("commune",), ("epci",)]
     communes = published(warehouse, "select count(distinct territoire_code) from marts.indicateurs where territoire_niveau = 'commune'")
     assert communes == [(92,)]
     progress = capfd.readouterr().out

@@ -2,7 +2,9 @@
   Indicators at the three levels of the convention: each commune of the territory, the EPCI
   (its communes summed) and the comparison département (all of its communes in the extracts).
   Ratios are rebuilt from summed numerators and denominators; a level is approximate when
-  any commune's input was masked or missing.
+  any commune's input was masked or missing. A département figure needs extracts covering
+  more than the territory: summed over the territory's communes alone (an extract of the EPCI
+  only), it would be the EPCI's figure under the département's name, so it is not produced.
 #}
 
 with communes as (
@@ -57,7 +59,8 @@ level_members as (
         communes.*,
         'epci' as territoire_niveau,
         territoire.epci_siren as territoire_code,
-        territoire.epci_libelle as territoire_libelle
+        territoire.epci_libelle as territoire_libelle,
+        false as hors_territoire
     from communes
     inner join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
@@ -67,10 +70,13 @@ level_members as (
         communes.*,
         'departement' as territoire_niveau,
         territoire.dep_code as territoire_code,
-        territoire.dep_libelle as territoire_libelle
+        territoire.dep_libelle as territoire_libelle,
+        territoire_communes.code_commune is null as hors_territoire
     from communes
     inner join territoire
         on communes.dep_code = territoire.dep_code
+    left join territoire_communes
+        on communes.code_commune = territoire_communes.code_commune
 ),
 
 summed_levels as (
@@ -91,6 +97,7 @@ summed_levels as (
         min(source) as source
     from level_members
     group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
+    having territoire_niveau <> 'departement' or count(*) filter (where hors_territoire) > 0
 ),
 
 -- Figures published per level that cannot be rebuilt from commune sums (their denominators
