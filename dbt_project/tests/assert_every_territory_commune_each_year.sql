@@ -1,5 +1,7 @@
 -- Every commune of the territory has a row for every indicator and year built from commune
 -- figures: a commune missing from an extract would silently shrink the EPCI total.
+{{ config(meta={'dagster': {'ref': {'name': 'indicateurs'}}}) }}  -- shown as a check of indicateurs
+
 with indicateurs as (
     select * from {{ ref('indicateurs') }}
 ),

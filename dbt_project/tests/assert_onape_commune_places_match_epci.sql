@@ -1,5 +1,7 @@
 -- When every commune of the EPCI has its own ONAPE places figure, their sum is within 2 % of
 -- the EPCI's published figure.
+{{ config(meta={'dagster': {'ref': {'name': 'stg_caf__onape'}}}) }}  -- shown as a check of stg_caf__onape
+
 with places as (
     select * from {{ ref('stg_caf__onape') }}
     where mesure = 'nbpla' and variable = 'tot_offre'

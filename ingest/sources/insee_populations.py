@@ -69,9 +69,10 @@ def read_populations(path: Path, year: int) -> pd.DataFrame:
     frame = table.frame
     dep_codes = frame[dep].str.strip().str.upper()
     commune_part = frame[columns["codcom"]].str.strip()
-    # Overseas: DEP 971 + CODCOM 01 -> 97101; elsewhere DEP 62 + CODCOM 160 -> 62160.
-    overseas = (dep_codes.str.len() == 3) & (commune_part.str.len() == 2)
-    codes = (dep_codes.str[:2] + commune_part.str.zfill(3)).where(~overseas, dep_codes + commune_part)
+    # Overseas: DEP 971 + CODCOM 01 (or 1, once a spreadsheet dropped the zero) -> 97101;
+    # elsewhere DEP 62 + CODCOM 160 -> 62160, DEP 01 + CODCOM 4 -> 01004.
+    overseas = (dep_codes.str.len() == 3) & (commune_part.str.len() <= 2)
+    codes = (dep_codes.str[:2] + commune_part.str.zfill(3)).where(~overseas, dep_codes + commune_part.str.zfill(2))
     if explicit_code is not None:
         explicit = frame[explicit_code].str.strip().str.upper()
         codes = explicit.where(explicit.str.match(COMMUNE_CODE.pattern), codes)

@@ -26,9 +26,11 @@ def test_overseas_code_is_built_from_the_three_digit_departement(write_file):
     path = write_file(
         "2021/donnees_communes.csv",
         "REG;Région;DEP;CODARR;CODCAN;CODCOM;Commune;PMUN;PCAP;PTOT\n"
-        "01;Guadeloupe;971;9711;97101;01;Les Abymes;53000;500;53500\n",
+        "01;Guadeloupe;971;9711;97101;01;Les Abymes;53000;500;53500\n"
+        "01;Guadeloupe;971;9712;97102;2;Anse-Bertrand;4000;50;4050\n"  # zero dropped by a spreadsheet
+        "84;Auvergne-Rhône-Alpes;01;011;0101;4;Ambérieu-en-Bugey;14000;300;14300\n",
     )
-    assert read_populations(path, 2021).code_commune.tolist() == ["97101"]
+    assert read_populations(path, 2021).code_commune.tolist() == ["97101", "97102", "01004"]
 
 
 def test_reference_year_comes_from_the_folder_or_the_name(tmp_path):
