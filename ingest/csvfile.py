@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ import pandas as pd
 
 from ingest.errors import ContractError
 
+# What browsers and people add to a downloaded file's name: "RSACom2018 (1).csv",
+# "v_commune_2023 - Copie.csv", "RSACom2018-v2.csv".
+COPY_SUFFIX = r"(?:\s*\(\d+\)|[ _-][^.]*)?"
 LINE_COLUMN = "_ligne"  # 1-based line of the row in its file (the header is line 1)
 
 
@@ -26,6 +30,7 @@ class TextTable:
     encoding: str
     separator: str
     frame: pd.DataFrame  # all columns as str, original header spelling, plus LINE_COLUMN
+    header_line: int = 1  # line of the header (blank lines may precede it)
 
 
 def file_sha256(path: Path) -> str:
@@ -36,14 +41,40 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# A UTF-8 encoded accented letter: two bytes, C2–DF then 80–BF (é is C3 A9).
+UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")
+
+
 def decode(raw: bytes) -> tuple[str, str]:
     """Return (text, encoding). CP1252 is the fallback of older CAF and municipal exports."""
-    for encoding in ("utf-8-sig", "cp1252"):
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("cp1252", "latin-1"):
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     return raw.decode("latin-1"), "latin-1"
+
+
+def check_single_encoding(path: Path, raw: bytes) -> None:
+    """Reject a file mixing UTF-8 and CP1252 lines (two exports pasted together): read
+    either way, one part of its names would be garbled."""
+    try:
+        raw.decode("utf-8")
+        return
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    if UTF8_LETTER.search(raw):
+        line = raw.count(b"\n", 0, first_bad) + 1
+        raise ContractError.single(
+            path, "encodage",
+            "encodage mélangé : le fichier contient des lignes UTF-8 et des lignes CP1252/Latin-1 ; "
+            "réenregistrez-le dans un seul encodage (UTF-8)",
+            line=line,
+        )
 
 
 def sniff_separator(header_line: str, allowed: str = ";,") -> str:
@@ -62,18 +93,25 @@ def read_text_table(path: Path, separators: str = ";,") -> TextTable:
     raw = path.read_bytes()
     if not raw.strip():
         raise ContractError.single(path, "fichier_vide", "le fichier est vide", line=1)
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # xlsx (zip) or xls signature
+        raise ContractError.single(
+            path, "format_csv", "c'est un classeur Excel, pas un fichier CSV : exportez-le en CSV (séparateur ;)"
+        )
+    check_single_encoding(path, raw)
     text, encoding = decode(raw)
     header_line = text.lstrip("\r\n").split("\n", 1)[0]
     separator = sniff_separator(header_line, separators)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
     header: list[str] | None = None
+    header_at = 1
     records: list[list[str]] = []
     lines: list[int] = []
     try:
         for row in reader:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # blank line: skipped, but still counted in line numbers
+            if not any(cell.strip() for cell in row):
+                continue  # blank line, or separators only (Excel): skipped, still counted
             if header is None:
+                header_at = reader.line_num
                 header = [cell.strip() for cell in row]
                 while header and header[-1] == "":
                     header.pop()
@@ -94,7 +132,7 @@ def read_text_table(path: Path, separators: str = ";,") -> TextTable:
     frame = pd.DataFrame(records, columns=header, dtype=str)
     # Line numbers as the user sees them in a text editor (blank lines counted).
     frame[LINE_COLUMN] = lines
-    return TextTable(path=path, encoding=encoding, separator=separator, frame=frame)
+    return TextTable(path=path, encoding=encoding, separator=separator, frame=frame, header_line=header_at)
 
 
 def check_header(path: Path, header: list[str], line: int) -> None:
@@ -150,7 +188,7 @@ def map_columns(
             "colonne_obligatoire",
             f"colonne obligatoire absente : {', '.join(missing)} "
             f"(colonnes lues : {', '.join(c for c in table.frame.columns if c != LINE_COLUMN)})",
-            line=1,
+            line=table.header_line,
             column=missing[0],
         )
     wanted = list(required) + [c for c in optional if c in by_lower]
@@ -194,10 +232,14 @@ def parse_counts(table: TextTable, column: str, header: str, allow_blank: bool) 
     return values.astype("Int64")
 
 
-def parse_numbers(table: TextTable, header: str, allow_blank: bool = True) -> pd.Series:
+def parse_numbers(
+    table: TextTable, header: str, allow_blank: bool = True, non_negative: bool = False
+) -> pd.Series:
     """Convert a text column of decimal numbers (`,` or `.` as decimal mark) to floats.
 
-    Census counts are weighted estimates (not integers); rates may exceed 100.
+    Census counts are weighted estimates (not integers); rates may exceed 100. With
+    `non_negative`, a negative value is rejected here, naming the column as the file spells
+    it (before a long format or a sum of IRIS hides it).
     """
     text = table.frame[header].str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False).str.strip()
     text = text.str.replace(",", ".", regex=False)
@@ -214,4 +256,12 @@ def parse_numbers(table: TextTable, header: str, allow_blank: bool = True) -> pd
             line=int(table.frame.at[first, LINE_COLUMN]),
             column=header,
         )
-    return pd.to_numeric(text.where(~is_blank), errors="raise").astype("Float64")
+    numbers = pd.to_numeric(text.where(~is_blank), errors="raise").astype("Float64")
+    negative = (numbers < 0).fillna(False) if non_negative else None
+    if negative is not None and negative.any():
+        first = negative.idxmax()
+        raise ContractError.single(
+            table.path, "comptage_positif", f"comptage négatif « {table.frame.at[first, header]} »",
+            line=int(table.frame.at[first, LINE_COLUMN]), column=header,
+        )
+    return numbers

@@ -45,11 +45,14 @@ class Landing:
 
 
 def header_of(path: Path) -> list[str]:
+    """The first non-blank line of a text file, split into lower-case names."""
     with path.open("rb") as handle:
-        first = handle.readline(65536)
-    text, _ = decode(first)
-    line = text.strip()
-    return [c.strip().strip('"').lower() for c in line.split(sniff_separator(line))]
+        for _ in range(20):
+            text, _encoding = decode(handle.readline(65536))
+            line = text.strip()
+            if line.strip(";, \t"):
+                return [c.strip().strip('"').lower() for c in line.split(sniff_separator(line))]
+    return []
 
 
 def populations_extract(path: Path, root: Path | None) -> Extract:

@@ -20,6 +20,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 COMMUNE_OR_SPECIAL = r"^(?:\d{5}|2[AB]\d{3}|XXXXX|99999|)$"
 COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"
 MAX_EXAMPLES = 5
+HEADERS_ATTR = "entetes"  # frame.attrs key: {column of the frame: header as spelled in the file}
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,9 @@ def validate(rules: str | list[Rule], frame: pd.DataFrame, file_name: str) -> li
     source = context.data_sources.add_or_update_pandas(name)
     batch_definition = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name)
     suite = context.suites.add(gx.ExpectationSuite(name=name))
-    for r in rules:
-        suite.add_expectation(getattr(gx.expectations, r.expectation)(**dict(r.kwargs)))
+    for number, r in enumerate(rules):
+        # GX orders its results by column, not as added: the rule travels in the meta.
+        suite.add_expectation(getattr(gx.expectations, r.expectation)(**dict(r.kwargs), meta={"regle": number}))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
     )
@@ -117,10 +119,13 @@ def validate(rules: str | list[Rule], frame: pd.DataFrame, file_name: str) -> li
         context.validation_definitions.delete(name)
         context.suites.delete(name)
         context.data_sources.delete(name)
+    # Columns are named as the file spells them when the reader says how (frame.attrs).
+    headers = frame.attrs.get(HEADERS_ATTR, {})
     violations: list[ContractViolation] = []
-    for r, outcome in zip(rules, result.results):
+    for outcome in result.results:
         if outcome.success:
             continue
+        r = rules[outcome.expectation_config.meta["regle"]]
         rows = outcome.result.get("unexpected_index_list") or [{}]
         for row in rows[:MAX_EXAMPLES]:
             column = r.column or dict(r.kwargs).get("column_B")
@@ -133,7 +138,7 @@ def validate(rules: str | list[Rule], frame: pd.DataFrame, file_name: str) -> li
                     rule=r.name,
                     message=f"{r.message}{detail}",
                     line=int(line) if line is not None else None,
-                    column=column,
+                    column=headers.get(column, column),
                 )
             )
-    return violations
+    return sorted(violations, key=lambda v: v.line or 0)

@@ -17,8 +17,13 @@ READERS_WITHOUT_SUITE = {
 
 
 def validate_file(path: Path) -> list[ContractViolation]:
+    if not path.exists():
+        return [ContractViolation(path.name, "fichier_introuvable", f"fichier introuvable : {path}")]
+    if not path.is_file():
+        return [ContractViolation(path.name, "fichier_introuvable", f"{path} est un dossier, pas un fichier")]
     try:
-        extract = identify(path, None)
+        # As in a landing folder, the year may come from the file's own folder (2021/...), no higher.
+        extract = identify(path, path.parent.parent)
         if extract is None:
             return [ContractViolation(path.name, "source_reconnue",
                                       "fichier non reconnu : aucun lecteur ne correspond à son nom ni à son en-tête")]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingest import quality
-from ingest.csvfile import LINE_COLUMN, map_columns, parse_counts, read_text_table
+from ingest.csvfile import COPY_SUFFIX, LINE_COLUMN, map_columns, parse_counts, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
 
@@ -121,11 +121,7 @@ THEME_LIST = [
 THEMES: dict[str, LegacyTheme] = {t.theme: t for t in THEME_LIST}
 THEME_BY_STEM: dict[str, LegacyTheme] = {stem: t for t in THEME_LIST for stem in t.stems}
 
-# "RSACom2018.csv", and the copies browsers and people make: "RSACom2018 (1).csv",
-# "RSACom2018-copie.csv".
-FILE_NAME = re.compile(
-    r"^(?P<stem>[A-Za-z_]+?)_?(?P<year>(?:19|20)\d\d)(?:\s*\(\d+\)|[ _-][^.]*)?\.csv$", re.IGNORECASE
-)
+FILE_NAME = re.compile(r"^(?P<stem>[A-Za-z_]+?)_?(?P<year>(?:19|20)\d\d)" + COPY_SUFFIX + r"\.csv$", re.IGNORECASE)
 
 
 def match_file_name(path: Path) -> tuple[LegacyTheme, int] | None:
@@ -160,6 +156,8 @@ def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
     if wide.empty:
         raise ContractError.single(path, "fichier_vide", "aucune ligne de données", line=2)
     wide["annee"] = wide["annee"].astype("int32")
+    # Quality rules name columns as the file spells them.
+    wide.attrs[quality.HEADERS_ATTR] = {"code_commune": code_header, **{v: columns[v] for v in variables_of(columns)}}
     return wide
 
 

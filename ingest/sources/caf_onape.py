@@ -16,7 +16,7 @@ from ingest.csvfile import LINE_COLUMN, map_columns, parse_counts, parse_numbers
 from ingest.errors import ContractError
 from ingest.geo import COMMUNE_CODE, known_departements, reject_duplicates
 
-FILE_NAME = re.compile(r"^(?P<measure>txcouv|nbpla)_pe_(?P<level>epci|com|dep)\b.*\.csv$", re.IGNORECASE)
+FILE_NAME = re.compile(r"^(?P<measure>txcouv|nbpla)_pe_(?P<level>epci|com|dep)(?![a-z]).*\.csv$", re.IGNORECASE)
 KEYS = {"epci": "numepci", "com": "numcom", "dep": "numdep"}
 LEVELS = {"epci": "epci", "com": "commune", "dep": "departement"}
 PLACEHOLDERS = {"XX", "XXX", "XXXXX", ""}
@@ -51,10 +51,10 @@ def read_onape(path: Path, measure: str, level: str) -> pd.DataFrame:
     suffix = f"_{level}"
     value_headers = [h for h in frame.columns if h.lower().endswith(suffix) and h.lower() != key]
     if not value_headers:
-        raise ContractError.single(path, "colonne_obligatoire", f"aucune colonne de valeur en …{suffix}", line=1, column=f"…{suffix}")
+        raise ContractError.single(path, "colonne_obligatoire", f"aucune colonne de valeur en …{suffix}", line=table.header_line, column=f"…{suffix}")
     wide = pd.DataFrame({"territoire_code": codes, "annee": years.astype("int32"), "est_placeholder": placeholder, "ligne": frame[LINE_COLUMN]})
     for header in value_headers:
-        wide[header.lower()[: -len(suffix)]] = parse_numbers(table, header)
+        wide[header.lower()[: -len(suffix)]] = parse_numbers(table, header, non_negative=True)
     long = wide.melt(id_vars=["territoire_code", "annee", "est_placeholder", "ligne"], var_name="variable", value_name="valeur")
     long["mesure"] = measure
     long["territoire_niveau"] = LEVELS[level]

@@ -15,6 +15,7 @@ import pandas as pd
 from ingest.csvfile import LINE_COLUMN, map_columns, parse_counts, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest.quality import HEADERS_ATTR
 
 VARIABLES = {
     "am_actives": "assistantes maternelles actives",
@@ -72,4 +73,5 @@ def read_partner_extract(path: Path) -> pd.DataFrame:
     )
     if result.empty:
         raise ContractError.single(path, "fichier_vide", "aucune ligne de données", line=2)
+    result.attrs[HEADERS_ATTR] = {name: columns[name] for name in COLUMNS}
     return result

@@ -16,6 +16,8 @@ import pandas as pd
 from ingest.csvfile import LINE_COLUMN, TextTable, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest import quality
+from ingest.quality import HEADERS_ATTR
 
 DATASETS = {
     "s_ben_com_f": {"dimension": None},
@@ -107,7 +109,7 @@ def read_portal_file(path: Path, dataset: str) -> pd.DataFrame:
         raise ContractError.single(
             path, "colonne_obligatoire",
             f"colonne obligatoire absente : {', '.join(missing) or 'ind…'} (colonnes lues : {', '.join(names.values())})",
-            line=1, column=(missing or ["ind…"])[0],
+            line=table.header_line, column=(missing or ["ind…"])[0],
         )
     codes = normalise_commune_codes(table, names["numcomdo"])
     check_known_departements(table, codes, names["numcomdo"])
@@ -128,7 +130,8 @@ def read_portal_file(path: Path, dataset: str) -> pd.DataFrame:
         }
     )
     for value in values:
-        wide[value] = parse_numbers(table, names[value])
+        wide[value] = parse_numbers(table, names[value], allow_blank=False, non_negative=True)
+    wide.attrs[HEADERS_ATTR] = {"code_commune": names["numcomdo"], **{v: names[v] for v in values}}
     return wide
 
 
@@ -146,10 +149,8 @@ def to_long(wide: pd.DataFrame, dataset: str) -> pd.DataFrame:
                  "variable", "valeur", "ligne"]]
 
 
-def benefit_rules(frame: pd.DataFrame) -> list:
+def benefit_rules(frame: pd.DataFrame) -> list[quality.Rule]:
     """Households receiving a benefit are among the households paid (`indfoy_ndur`)."""
-    from ingest import quality
-
     if "indfoy_ndur" not in frame:
         return []
     return [

@@ -13,6 +13,7 @@ import pandas as pd
 from ingest.csvfile import LINE_COLUMN, map_columns, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest.sources.insee_census import census_year
 
 FILE_NAME = re.compile(r"^base_naissances.*\.csv$", re.IGNORECASE)
 BIRTHS_COLUMN = re.compile(r"^naisd(?P<yy>\d\d)$", re.IGNORECASE)
@@ -38,17 +39,17 @@ def read_births(path: Path) -> pd.DataFrame:
     births_columns = [h for h in table.frame.columns if BIRTHS_COLUMN.match(h)]
     if not births_columns:
         raise ContractError.single(path, "colonne_obligatoire", "aucune colonne NAISD{aa} (par exemple NAISD18)",
-                                   line=1, column="NAISD{aa}")
+                                   line=table.header_line, column="NAISD{aa}")
     codes = normalise_commune_codes(table, columns["codgeo"])
     check_known_departements(table, codes, columns["codgeo"])
     reject_duplicates(table, codes.to_frame(), columns["codgeo"], "commune présente deux fois")
     wide = pd.DataFrame({"code_commune": codes, "ligne": table.frame[LINE_COLUMN]})
     for header in births_columns:
-        wide[header] = parse_numbers(table, header)
+        wide[header] = parse_numbers(table, header, non_negative=True)
     present = set(codes)
     double_counted = {a for commune, arrondissements in ARRONDISSEMENTS.items() if commune in present for a in arrondissements}
     wide = wide[~wide["code_commune"].isin(double_counted)]
     long = wide.melt(id_vars=["code_commune", "ligne"], var_name="colonne", value_name="naissances")
-    long["annee"] = (2000 + long["colonne"].str.extract(BIRTHS_COLUMN)["yy"].astype(int)).astype("int32")
+    long["annee"] = census_year(long["colonne"].str.extract(BIRTHS_COLUMN)["yy"])
     long["naissances"] = long["naissances"].astype("Float64")
     return long[["code_commune", "annee", "naissances", "ligne"]]

@@ -30,6 +30,12 @@ def looks_like(header: set[str]) -> bool:
     return ("codgeo" in header or {"iris", "com"} <= header) and any(POPULATION_COLUMN.match(c) for c in header)
 
 
+def census_year(two_digits: pd.Series) -> pd.Series:
+    """`P21_` / `NAISD21` -> 2021; `P99_` -> 1999 (INSEE's two-digit years)."""
+    yy = two_digits.astype(int)
+    return (2000 + yy).where(yy < 80, 1900 + yy).astype("int32")
+
+
 def read_census_ages(path: Path) -> pd.DataFrame:
     """Long frame: code_commune, annee, variable (pop, pop0610, …), valeur, edition, ligne.
 
@@ -43,7 +49,7 @@ def read_census_ages(path: Path) -> pd.DataFrame:
     if not population_columns:
         raise ContractError.single(
             path, "colonne_obligatoire", "aucune colonne de population P{aa}_POP… (par exemple P21_POP)",
-            line=1, column="P{aa}_POP",
+            line=table.header_line, column="P{aa}_POP",
         )
     code_header = columns["com"] if iris_edition else columns["codgeo"]
     codes = normalise_commune_codes(table, code_header)
@@ -53,14 +59,14 @@ def read_census_ages(path: Path) -> pd.DataFrame:
     reject_duplicates(table, keys, key_header, "IRIS présent deux fois" if iris_edition else "commune présente deux fois")
     wide = pd.DataFrame({"code_commune": codes, "ligne": table.frame[LINE_COLUMN]})
     for header in population_columns:
-        wide[header] = parse_numbers(table, header)
+        wide[header] = parse_numbers(table, header, non_negative=True)  # each IRIS, before the sum
     if iris_edition:
         wide = wide.groupby("code_commune", as_index=False).agg(
             {"ligne": "min", **{h: lambda s: s.sum(min_count=1) for h in population_columns}}
         )
     long = wide.melt(id_vars=["code_commune", "ligne"], var_name="colonne", value_name="valeur")
     parts = long["colonne"].str.extract(POPULATION_COLUMN)
-    long["annee"] = (2000 + parts["yy"].astype(int)).where(parts["yy"].astype(int) < 80, 1900 + parts["yy"].astype(int)).astype("int32")
+    long["annee"] = census_year(parts["yy"])
     long["variable"] = parts["variable"].str.lower()
     long["edition"] = "iris" if iris_edition else "commune"
     long["valeur"] = long["valeur"].astype("Float64")

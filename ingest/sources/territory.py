@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.csvfile import LINE_COLUMN, map_columns, read_text_table
+from ingest.csvfile import COPY_SUFFIX, LINE_COLUMN, map_columns, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import COMMUNE_CODE, departement_of
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
-COG_FILE = re.compile(r"^v_commune_(?P<year>(?:19|20)\d\d)\.csv$", re.IGNORECASE)
+COG_FILE = re.compile(r"^v_commune_(?P<year>(?:19|20)\d\d)" + COPY_SUFFIX + r"\.csv$", re.IGNORECASE)
 EPCI_FILE = re.compile(
-    r"^Intercommunalit[eé]_Metropole_au_01-01-(?P<year>(?:19|20)\d\d)\.xlsx$", re.IGNORECASE
+    r"^Intercommunalit[eé]_Metropole_au_01-01-(?P<year>(?:19|20)\d\d)" + COPY_SUFFIX + r"\.xlsx$", re.IGNORECASE
 )
 EPCI_SHEET = "Composition_communale"
 TERRITORY_COLUMNS = ["code_commune", "libelle_commune", "epci_siren", "epci_libelle", "dep_code"]

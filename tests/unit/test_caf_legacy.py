@@ -118,6 +118,6 @@ def test_more_low_income_than_reference_allocataires_breaks_the_suite(write_file
     path = write_file("BasrevenuCom2018.csv", "Communes;Codes_Insee;ALL_bas_revenu;NB_allocataires_ress\nOutreau;62643;900;2100\nLe Portel;62667;1500;1400\n")
     frame = read_legacy_file(path, theme, 2018)
     violations = quality.validate(theme.suite(variables_of(frame)), frame, path.name)
-    assert [(v.line, v.column, v.rule) for v in violations] == [
-        (3, "all_bas_revenu", "all_bas_revenu_inferieur_a_nb_allocataires_ress")
+    assert [(v.line, v.column, v.rule) for v in violations] == [  # the column as the file spells it
+        (3, "ALL_bas_revenu", "all_bas_revenu_inferieur_a_nb_allocataires_ress")
     ]

@@ -73,3 +73,30 @@ def test_an_unreadable_workbook_is_a_contract_error(tmp_path):
     with pytest.raises(ContractError) as error:
         read_epci_composition(path)
     assert error.value.violations[0].rule == "structure_xlsx"
+
+
+def test_rows_of_separators_only_are_skipped_like_blank_lines(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27000;11000\n;;;\n")
+    frame = read_legacy_file(path, NIVCOM, 2018)
+    assert frame.code_commune.tolist() == ["62160"]
+
+
+def test_a_missing_column_is_reported_on_the_header_line(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", "\n\nCommunes;Codes_Insee;NB_Enfants\nBoulogne-sur-Mer;62160;11000\n")
+    line, column, rule, _message = rejection(path)
+    assert (line, column, rule) == (3, "nb_pers_par_foyer_alloc", "colonne_obligatoire")
+
+
+def test_a_workbook_named_csv_is_rejected_as_such(tmp_path):
+    path = tmp_path / "NIVCOMTOTAL2018.csv"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    assert rejection(path)[2] == "format_csv"
+
+
+def test_a_file_mixing_utf8_and_cp1252_lines_is_rejected_at_the_first_cp1252_line(tmp_path):
+    path = tmp_path / "NIVCOMTOTAL2018.csv"
+    path.write_bytes(
+        HEADER.encode() + "Équihen-Plage;62300;1500;700\n".encode("utf-8") + "Saint-Léonard;62760;3000;900\n".encode("cp1252")
+    )
+    line, _column, rule, _message = rejection(path)
+    assert (line, rule) == (3, "encodage")

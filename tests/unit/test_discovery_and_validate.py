@@ -60,3 +60,9 @@ def test_population_file_without_year_is_quarantined_with_its_report(tmp_path):
     assert not report.ok and {v.rule for v in report.violations} == {"annee_reference"}
     assert not any(landing_dir.rglob("*.csv"))
     assert len(list((tmp_path / "quarantine").rglob("donnees_communes.csv.rapport.txt"))) == 2
+
+
+def test_validate_names_a_missing_file_or_a_folder_without_a_traceback(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "RSACom2018.csv"), str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "fichier introuvable" in out and "est un dossier" in out

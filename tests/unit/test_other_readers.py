@@ -168,3 +168,30 @@ def test_portal_more_rsa_households_than_households_is_rejected(write_file):
     [violation] = quality.validate(SOURCES["caf_portail"].suite(extract, frame), frame, path.name)
 
     assert (violation.line, violation.rule) == (3, "indfoy_rsa_au_plus_foyers")
+
+
+def test_census_negative_iris_value_is_rejected_before_the_sum(write_file):
+    path = write_file(
+        "base-ic-evol-struct-pop-2021.csv",
+        "IRIS;COM;P21_POP;P21_POP0002\n621600101;62160;20000;500\n621600102;62160;22000;-2\n",
+    )
+    assert rejected(read_census_ages, path) == (3, "P21_POP0002", "comptage_positif")
+
+
+def test_births_of_1999_are_not_read_as_2099(write_file):
+    path = write_file("base_naissances_2018.csv", "CODGEO;NAISD99;NAISD18\n62160;520;480\n")
+    assert sorted(read_births(path).annee) == [1999, 2018]
+
+
+def test_portal_blank_is_a_damaged_file_not_secrecy(write_file):
+    path = write_file("s_ben_com_f.csv", TECHNICAL + ROWS.replace(";3005;", ";;"))
+    assert rejected(read_portal_file, path, "s_ben_com_f") == (3, "indfoy_ndur", "valeur_obligatoire")
+
+
+def test_onape_file_names_with_a_year_are_recognised():
+    from pathlib import Path
+
+    from ingest.sources.caf_onape import match_file_name
+
+    assert match_file_name(Path("txcouv_pe_com_2019.csv")) == ("txcouv", "com")
+    assert match_file_name(Path("nbpla_pe_epci (1).csv")) == ("nbpla", "epci")

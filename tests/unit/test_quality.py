@@ -38,3 +38,17 @@ def test_population_suite_rejects_total_below_municipal():
     )
     violations = quality.validate("insee_populations_legales", frame, "donnees_communes.csv")
     assert [v.rule for v in violations] == ["population_totale"]
+
+
+def test_each_violation_is_matched_to_its_own_rule_whatever_order_gx_returns():
+    # GX groups results by column: the third rule (on code_commune again) comes back second.
+    rules = [
+        quality.rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex",
+                     column="code_commune", regex=quality.COMMUNE),
+        quality.rule("annee_plausible", "année hors de 1990–2100", "ExpectColumnValuesToBeBetween",
+                     column="annee", min_value=1990, max_value=2100),
+        quality.rule("code_non_vide", "code vide", "ExpectColumnValuesToNotBeNull", column="code_commune"),
+    ]
+    frame = pd.DataFrame({"code_commune": ["62160", "62643"], "annee": [2018, 1880], "ligne": [2, 3]})
+    violations = quality.validate(rules, frame, "f.csv")
+    assert [(v.line, v.column, v.rule) for v in violations] == [(3, "annee", "annee_plausible")]
