@@ -8,6 +8,7 @@ name and hash of its file and the load time.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timezone
 
 import duckdb
@@ -64,8 +65,8 @@ def replace_unit(
     source_file: str,
     file_hash: str,
 ) -> int:
-    """Replace the rows of `unit` (selected by `unit_filter`: column = value, or column in a
-    list of values) with `frame`."""
+    """Replace the rows of `unit` with `frame`. `unit_filter` selects them: column = value,
+    column in a list of values, or (column, column) in a list of pairs."""
     ensure_loads_table(con)
     loaded_at = datetime.now(timezone.utc)
     stamped = frame.assign(source_file=source_file, file_hash=file_hash, loaded_at=loaded_at)
@@ -76,6 +77,11 @@ def replace_unit(
         if unit_filter:
             clauses, params = [], []
             for column, value in unit_filter.items():
+                if isinstance(column, tuple):  # pairs, e.g. (annee, variable)
+                    con.register("unit_pairs", pd.DataFrame(list(value), columns=list(column)))
+                    names = ", ".join(column)
+                    clauses.append(f"({names}) in (select {names} from unit_pairs)")
+                    continue
                 values = list(value) if isinstance(value, (list, tuple, set)) else [value]
                 clauses.append(f"{column} in ({', '.join('?' for _ in values)})")
                 params.extend(values)
@@ -88,10 +94,19 @@ def replace_unit(
             f"insert or replace into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?)",
             [table, unit, source_file, file_hash, loaded_at, len(stamped)],
         )
+        # A file whose rows were all replaced by this one is no longer loaded: dropped
+        # again, it must be read again, not skipped.
+        con.execute(
+            f"delete from {LOADS_TABLE} where table_name = ? "
+            f"and file_hash not in (select distinct file_hash from {table})",
+            [table],
+        )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     finally:
         con.unregister("incoming")
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("unit_pairs")
     return len(stamped)

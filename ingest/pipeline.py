@@ -44,19 +44,19 @@ class SourceSpec:
 def by_years(prefix: str, extra_filter: dict[str, object] | None = None, scope: str | None = None):
     """Unit of a file that may hold several years: it replaces those years (of its kind).
 
-    With `scope` (a column such as `variable`), it replaces only the values of that column it
-    holds: two partner extracts of one year with different variables both stay.
+    With `scope` (a column such as `variable`), it replaces only the (year, value) pairs it
+    holds: a partner extract with 2018 `am_actives` leaves 2018 `familles_afi` of another
+    extract alone, and a census IRIS edition leaves the variables it lacks to the commune one.
     """
 
     def unit(_extract: Extract, frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
         years = sorted(int(y) for y in frame["annee"].dropna().unique())
-        unit_filter = {**(extra_filter or {}), "annee": years}
         name = f"{prefix}/{','.join(map(str, years))}"
-        if scope is not None:
-            values = sorted(str(v) for v in frame[scope].dropna().unique())
-            unit_filter[scope] = values
-            name += f"/{','.join(values)}"
-        return name, unit_filter
+        if scope is None:
+            return name, {**(extra_filter or {}), "annee": years}
+        pairs = sorted({(int(y), str(v)) for y, v in zip(frame["annee"], frame[scope]) if pd.notna(v)})
+        name += "/" + ",".join(sorted({v for _y, v in pairs}))
+        return name, {**(extra_filter or {}), ("annee", scope): pairs}
 
     return unit
 
@@ -106,7 +106,7 @@ SOURCES: dict[str, SourceSpec] = {
             "valeur double, edition varchar not null, ligne bigint not null"
         ),
         read=lambda e: insee_census.read_census_ages(e.path),
-        unit=by_years("recensement"),
+        unit=by_years("recensement", scope="variable"),
         suite=lambda _e, _frame: commune_rules(["valeur"], special_allowed=False),
     ),
     "insee_naissances": SourceSpec(
@@ -201,6 +201,42 @@ def quarantine(path: Path, violations: list[ContractViolation], quarantine_dir: 
     return target
 
 
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def competing_files(
+    spec: SourceSpec, extracts: list[Extract], hashes: dict[Path, str], root: Path
+) -> dict[Path, ContractViolation]:
+    """Files that name the same unit (theme and year) with different contents.
+
+    Which one is right cannot be guessed (an older copy in a sub-folder, a corrected file
+    next to the original): none of them is loaded and the refresh fails until one is
+    removed. Identical copies are harmless: the first one is loaded.
+    """
+    if not spec.unit_from_name:
+        return {}
+    by_unit: dict[str, list[Extract]] = {}
+    for extract in extracts:
+        if extract.error is None:
+            by_unit.setdefault(spec.unit(extract, None)[0], []).append(extract)
+    competing: dict[Path, ContractViolation] = {}
+    for unit, group in by_unit.items():
+        if len({hashes[e.path] for e in group}) < 2:
+            continue
+        names = ", ".join(display_path(e.path, root) for e in group)
+        for extract in group:
+            competing[extract.path] = ContractViolation(
+                extract.path.name, "fichier_unique",
+                f"plusieurs fichiers différents pour la même source et la même année ({unit}) : {names} ; "
+                "retirez ceux qui sont périmés du dossier d'arrivée",
+            )
+    return competing
+
+
 def ingest_source(
     spec: SourceSpec,
     landing: Landing,
@@ -215,10 +251,16 @@ def ingest_source(
         ensure_table(con, spec.table, spec.columns)
         if not extracts:
             log(f"{spec.source} : aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
+        hashes = {extract.path: file_sha256(extract.path) for extract in extracts}
+        ambiguous = competing_files(spec, extracts, hashes, landing.root)
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
-            prefix = f"{spec.source} [{number}/{len(extracts)}] {name}"
-            file_hash = file_sha256(extract.path)
+            prefix = f"{spec.source} [{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
+            file_hash = hashes[extract.path]
+            if extract.path in ambiguous:
+                report.violations.append(ambiguous[extract.path])
+                log(f"{prefix} : NON CHARGÉ, {ambiguous[extract.path].message}")
+                continue
             # A unit named by the file (theme/year) must hold this very file; a unit read from
             # the content is the same for the same content, so the hash alone tells.
             named_unit = spec.unit(extract, None)[0] if spec.unit_from_name else None

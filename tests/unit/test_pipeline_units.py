@@ -1,0 +1,89 @@
+"""What a file replaces in the build database, and when it is read again."""
+
+import shutil
+
+import duckdb
+
+from ingest.discovery import discover
+from ingest.pipeline import SOURCES, ingest_source
+from orchestration.settings import SAMPLE_DIR
+
+PARTNER = "code_commune;annee;variable;valeur\n"
+
+
+def ingest(source, landing, tmp_path):
+    return ingest_source(SOURCES[source], discover(landing), tmp_path / "build.duckdb", tmp_path / "quarantine",
+                         keep_originals=False, log=lambda _m: None)
+
+
+def rows(tmp_path, sql):
+    with duckdb.connect(str(tmp_path / "build.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_a_partner_extract_replaces_only_the_year_variable_pairs_it_holds(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "extrait_partenaire_a.csv").write_text(PARTNER + "62160;2019;am_actives;120\n", encoding="utf-8")
+    assert ingest("caf_partenaire", landing, tmp_path).ok
+    (landing / "extrait_partenaire_b.csv").write_text(
+        PARTNER + "62160;2018;am_actives;110\n62160;2019;familles_afi;30\n", encoding="utf-8"
+    )
+    assert ingest("caf_partenaire", landing, tmp_path).ok
+    assert rows(tmp_path, "select annee, variable, valeur from raw.caf_partenaire order by 1, 2") == [
+        (2018, "am_actives", 110), (2019, "am_actives", 120), (2019, "familles_afi", 30)
+    ]
+
+
+def test_a_file_whose_rows_were_all_replaced_is_read_again(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    first = landing / "extrait_partenaire_a.csv"
+    first.write_text(PARTNER + "62160;2019;am_actives;120\n", encoding="utf-8")
+    ingest("caf_partenaire", landing, tmp_path)
+    shutil.move(first, tmp_path / "a.csv")
+    second = landing / "extrait_partenaire_b.csv"
+    second.write_text(PARTNER + "62160;2019;am_actives;125\n", encoding="utf-8")
+    ingest("caf_partenaire", landing, tmp_path)
+    second.unlink()  # the correction was wrong: the user puts the first extract back
+    shutil.move(tmp_path / "a.csv", first)
+
+    report = ingest("caf_partenaire", landing, tmp_path)
+
+    assert report.files_loaded == ["extrait_partenaire_a.csv"]
+    assert rows(tmp_path, "select valeur from raw.caf_partenaire") == [(120,)]
+
+
+def test_census_iris_edition_keeps_the_variables_only_the_commune_edition_has(tmp_path, write_file):
+    write_file("landing/base-cc-evol-struct-pop-2021.CSV", "CODGEO;P21_POP;P21_POP0019\n62160;40000;9000\n")
+    write_file("landing/base-ic-evol-struct-pop-2021.csv", "IRIS;COM;P21_POP\n621600101;62160;20000\n621600102;62160;20000\n")
+    assert ingest("insee_recensement_ages", tmp_path / "landing", tmp_path).ok
+    assert rows(tmp_path, "select variable, valeur from raw.insee_recensement_ages order by 1") == [
+        ("pop", 40000.0), ("pop0019", 9000.0)
+    ]
+
+
+def test_two_different_files_for_one_theme_and_year_are_both_refused(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "ancien").mkdir(parents=True)
+    shutil.copy(SAMPLE_DIR / "caf" / "AAHCom2018.csv", landing / "AAHCom2018.csv")
+    old = (SAMPLE_DIR / "caf" / "AAHCom2018.csv").read_text(encoding="utf-8-sig").splitlines()[:3]
+    (landing / "ancien" / "AAHCom2018.csv").write_text("\n".join(old) + "\n", encoding="utf-8")
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert not report.ok and report.files_loaded == []
+    assert {v.rule for v in report.violations} == {"fichier_unique"}
+    assert "AAHCom2018.csv, ancien/AAHCom2018.csv" in report.violations[0].message
+    assert (landing / "ancien" / "AAHCom2018.csv").exists()  # not quarantined: neither is known to be wrong
+
+
+def test_an_identical_copy_is_loaded_once(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(SAMPLE_DIR / "caf" / "AAHCom2018.csv", landing / "AAHCom2018.csv")
+    shutil.copy(SAMPLE_DIR / "caf" / "AAHCom2018.csv", landing / "AAHCom2018 (1).csv")
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert report.ok and len(report.files_loaded) == 1 and len(report.files_unchanged) == 1
