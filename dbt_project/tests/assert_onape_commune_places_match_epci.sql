@@ -1,5 +1,6 @@
--- When every commune of the EPCI has its own ONAPE places figure, their sum is within 2 % of
--- the EPCI's published figure.
+-- ONAPE publishes commune figures for large communes only: the places of the territory's
+-- communes that have one never exceed the EPCI's figure (2 % tolerance), and, when every
+-- commune has one, their sum is within 2 % of it.
 {{ config(meta={'dagster': {'ref': {'name': 'stg_caf__onape'}}}) }}  -- shown as a check of stg_caf__onape
 
 with places as (
@@ -35,5 +36,8 @@ epci as (
 select commune_sums.*, epci.places_epci
 from commune_sums
 inner join epci on commune_sums.annee = epci.annee
-where commune_sums.communes = (select count(*) from territoire_communes)
-  and abs(commune_sums.places_communes - epci.places_epci) > 0.02 * epci.places_epci
+where commune_sums.places_communes > 1.02 * epci.places_epci
+    or (
+        commune_sums.communes = (select count(*) from territoire_communes)
+        and commune_sums.places_communes < 0.98 * epci.places_epci
+    )

@@ -54,6 +54,7 @@ EPCI_PRINTED = [
     ("capacite_theorique_accueil", 2018, "48.9", None),
     ("nb_am_actives", 2019, "301", None),
     ("part_am_55_plus", 2019, "36.9", None),
+    ("am_pour_100_enfants_moins_3", 2019, "9", None),  # children under 3 of 2018: the latest before 2019
     ("population_6_17", 2015, "18478", "-4.2"),
     ("part_population_6_17", 2015, "15.9", None),
     ("nb_enfants_caf_6_11", 2017, "8072", None),
@@ -141,6 +142,11 @@ def add_portal_file_for_a_legacy_year(landing):
     (landing / "caf" / "portail" / "s_ben_com_f_2018.csv").write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
 
 
+def add_legacy_file_five_years_before_a_portal_year(landing):
+    """ConfigFamiliale for 2017: the portal's December 2022 count is five years later."""
+    shutil.copy(landing / "caf" / "ConfigFamiliale2018.csv", landing / "caf" / "ConfigFamiliale2017.csv")
+
+
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory, isolated_env):
     """One refresh of a copy of the bundled sample, as a landing folder."""
@@ -148,6 +154,7 @@ def refreshed(tmp_path_factory, isolated_env):
     landing = root / "landing"
     shutil.copytree(SAMPLE_DIR, landing)
     add_portal_file_for_a_legacy_year(landing)
+    add_legacy_file_five_years_before_a_portal_year(landing)
     warehouse = root / "warehouse" / "ctg.duckdb"
     code = main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)])
     assert code == 0
@@ -355,6 +362,17 @@ def test_an_indicator_is_not_produced_for_a_year_its_variables_are_absent(refres
     assert years == [("indice_jeunesse", 2015), ("indice_jeunesse", 2016), ("nb_am_actives", 2016), ("nb_am_actives", 2019)]
 
 
+def test_no_variation_across_the_legacy_files_and_the_portal(refreshed):
+    # 2022 comes from the portal (rounded, another scope), 2017 from ConfigFamiliale2017.
+    [(value, variation, source)] = published(
+        refreshed[1],
+        "select valeur, variation_5ans_pct, source from marts.indicateurs "
+        "where indicateur_code = 'nb_allocataires' and territoire_niveau = 'epci' and annee = 2022",
+    )
+    assert "s_ben_com_f" in source and value > 0 and variation is None
+    assert figure(refreshed[1], "epci", EPCI, "nb_allocataires", 2017)[0] == 25829  # the 2017 file was loaded
+
+
 def test_diagnostic_mart_has_one_row_per_indicator_with_both_territories(refreshed):
     rows = published(
         refreshed[1],
@@ -362,6 +380,13 @@ def test_diagnostic_mart_has_one_row_per_indicator_with_both_territories(refresh
         "where indicateur_code in ('capacite_theorique_accueil', 'population_municipale') order by 1",
     )
     assert rows == [("capacite_theorique_accueil", 2018, 48.9, 53.7), ("population_municipale", 2016, 114762.0, 1470725.0)]
+    # The sample feeds every indicator of the catalogue; the département is always named.
+    [(indicators, catalogue, departements)] = published(
+        refreshed[1],
+        "select count(*), (select count(*) from marts.indicateurs_catalogue), "
+        "list(distinct departement_code || ' ' || departement_libelle) from marts.diagnostic_territoire",
+    )
+    assert indicators == catalogue and departements == ["62 Pas-de-Calais"]
 
 
 def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_env, capfd):

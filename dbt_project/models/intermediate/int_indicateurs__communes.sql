@@ -66,7 +66,6 @@
     {'code': 'part_enfants_moins_3_cmg', 'num': ['partenaire__enfants_moins3_cmg'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
     {'code': 'nb_am_actives', 'num': ['partenaire__am_actives'], 'requires': ['partenaire']},
     {'code': 'part_am_55_plus', 'num': ['partenaire__am_actives_55_plus'], 'den': ['partenaire__am_actives'], 'requires': ['partenaire']},
-    {'code': 'am_pour_100_enfants_moins_3', 'num': ['partenaire__am_actives'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
 
     {'code': 'population_6_17', 'num': ['recensement__pop0610', 'recensement__pop1117'], 'requires': ['recensement']},
     {'code': 'part_population_6_17', 'num': ['recensement__pop0610', 'recensement__pop1117'], 'den': ['recensement__pop'], 'requires': ['recensement']},
@@ -111,10 +110,47 @@ population_rows as (
     from populations
 ),
 
+-- Childminders per 100 children under 3: the partner's count of a year (2019) against the
+-- CAF children of the latest year at or before it (EnfantAgeCom 2018), as the convention
+-- does; the source names both files.
+child_count_years as (
+    select
+        partner_years.annee,
+        max(child_years.annee) as annee_enfants
+    from (select distinct annee from variables where a_partenaire) as partner_years
+    inner join (select distinct annee from variables where a_enfage) as child_years
+        on child_years.annee between partner_years.annee - 4 and partner_years.annee
+    group by partner_years.annee
+),
+
+childminder_rows as (
+    select
+        'am_pour_100_enfants_moins_3' as indicateur_code,
+        partner.code_commune,
+        partner.dep_code,
+        partner.annee,
+        cast(partner.partenaire__am_actives as double) as numerateur,
+        cast(children.enfage__nb_enfants_0_2_ans as double) as denominateur,
+        true as est_ratio,
+        partner.partenaire__am_actives is null or children.enfage__nb_enfants_0_2_ans is null as est_approximatif,
+        concat_ws(' ; ', partner.partenaire__source_libelle, children.enfage__source_libelle) as source,
+        1 as priorite
+    from variables as partner
+    inner join child_count_years
+        on partner.annee = child_count_years.annee
+    inner join variables as children
+        on partner.code_commune = children.code_commune
+        and children.annee = child_count_years.annee_enfants
+        and children.a_enfage
+    where partner.a_partenaire
+),
+
 all_rows as (
     select * from variable_rows
     union all
     select * from population_rows
+    union all
+    select * from childminder_rows
 ),
 
 -- A variable that no commune has in a year is absent from that year's file (an older
@@ -146,7 +182,8 @@ final as (
         denominateur,
         est_ratio,
         est_approximatif,
-        source
+        source,
+        priorite
     from ranked
     where priorite = priorite_retenue
 )

@@ -40,7 +40,8 @@ commune_level as (
         communes.denominateur,
         communes.est_ratio,
         communes.est_approximatif,
-        communes.source
+        communes.source,
+        communes.priorite
     from communes
     left join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
@@ -94,7 +95,8 @@ summed_levels as (
             or numerateur is null
             or (est_ratio and denominateur is null)
         ) as est_approximatif,
-        min(source) as source
+        min(source) as source,
+        min(priorite) as priorite
     from level_members
     group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
     having territoire_niveau <> 'departement' or count(*) filter (where hors_territoire) > 0
@@ -107,13 +109,18 @@ published_levels as (
         'capacite_theorique_accueil' as indicateur_code,
         onape.territoire_niveau,
         onape.territoire_code,
-        coalesce(territoire_communes.libelle_commune, territoire.epci_libelle, territoire.dep_libelle) as territoire_libelle,
+        case onape.territoire_niveau
+            when 'commune' then territoire_communes.libelle_commune
+            when 'epci' then territoire.epci_libelle
+            when 'departement' then territoire.dep_libelle
+        end as territoire_libelle,
         onape.annee,
         onape.valeur as numerateur,
         cast(null as double) as denominateur,
         false as est_ratio,
         false as est_approximatif,
-        onape.source_libelle as source
+        onape.source_libelle as source,
+        1 as priorite
     from onape
     left join territoire_communes
         on onape.territoire_niveau = 'commune'

@@ -10,6 +10,10 @@ catalogue as (
     select * from {{ ref('indicateurs_catalogue') }}
 ),
 
+territoire as (
+    select * from {{ ref('stg_ref__territoire') }}
+),
+
 epci as (
     select * from indicateurs where territoire_niveau = 'epci'
 ),
@@ -37,8 +41,8 @@ final as (
         epci.territoire_libelle as epci_libelle,
         epci.valeur as valeur_epci,
         epci.variation_5ans_pct as variation_5ans_epci_pct,
-        departement.territoire_code as departement_code,
-        departement.territoire_libelle as departement_libelle,
+        territoire.dep_code as departement_code,  -- named even where its figure is missing
+        territoire.dep_libelle as departement_libelle,
         departement.valeur as valeur_departement,
         departement.variation_5ans_pct as variation_5ans_departement_pct,
         epci.est_approximatif or coalesce(departement.est_approximatif, false) as est_approximatif,
@@ -52,6 +56,7 @@ final as (
         and latest_year.annee = departement.annee
     inner join catalogue
         on latest_year.indicateur_code = catalogue.indicateur_code
+    cross join territoire
 )
 
 select * from final

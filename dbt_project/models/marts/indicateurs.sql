@@ -33,6 +33,9 @@ with_variation as (
         and current_year.territoire_niveau = previous_year.territoire_niveau
         and current_year.territoire_code = previous_year.territoire_code
         and previous_year.annee = current_year.annee - 5
+        -- Never across sources: a rounded portal count against an exact legacy one (or
+        -- another denominator) is not a trend.
+        and previous_year.priorite = current_year.priorite
 ),
 
 final as (
