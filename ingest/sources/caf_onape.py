@@ -15,6 +15,7 @@ import pandas as pd
 from ingest.csvfile import LINE_COLUMN, map_columns, parse_counts, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import COMMUNE_CODE, known_departements, reject_duplicates
+from ingest.quality import HEADERS_ATTR
 
 FILE_NAME = re.compile(r"^(?P<measure>txcouv|nbpla)_pe_(?P<level>epci|com|dep)(?![a-z]).*\.csv$", re.IGNORECASE)
 KEYS = {"epci": "numepci", "com": "numcom", "dep": "numdep"}
@@ -58,4 +59,5 @@ def read_onape(path: Path, measure: str, level: str) -> pd.DataFrame:
     long = wide.melt(id_vars=["territoire_code", "annee", "est_placeholder", "ligne"], var_name="variable", value_name="valeur")
     long["mesure"] = measure
     long["territoire_niveau"] = LEVELS[level]
+    long.attrs[HEADERS_ATTR] = {"valeur": f"…{suffix}"}
     return long[["mesure", "territoire_niveau", "territoire_code", "annee", "variable", "valeur", "est_placeholder", "ligne"]]

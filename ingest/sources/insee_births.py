@@ -13,6 +13,7 @@ import pandas as pd
 from ingest.csvfile import LINE_COLUMN, map_columns, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest.quality import HEADERS_ATTR
 from ingest.sources.insee_census import census_year
 
 FILE_NAME = re.compile(r"^base_naissances.*\.csv$", re.IGNORECASE)
@@ -52,4 +53,6 @@ def read_births(path: Path) -> pd.DataFrame:
     long = wide.melt(id_vars=["code_commune", "ligne"], var_name="colonne", value_name="naissances")
     long["annee"] = census_year(long["colonne"].str.extract(BIRTHS_COLUMN)["yy"])
     long["naissances"] = long["naissances"].astype("Float64")
-    return long[["code_commune", "annee", "naissances", "ligne"]]
+    result = long[["code_commune", "annee", "naissances", "ligne"]]
+    result.attrs[HEADERS_ATTR] = {"code_commune": columns["codgeo"], "annee": "NAISD{aa}", "naissances": "NAISD{aa}"}
+    return result

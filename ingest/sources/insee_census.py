@@ -17,6 +17,7 @@ import pandas as pd
 from ingest.csvfile import LINE_COLUMN, map_columns, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest.quality import HEADERS_ATTR
 
 FILE_NAME = re.compile(r"^base-(?:cc|ic)-evol-struct-pop-(?:19|20)\d\d.*\.csv$", re.IGNORECASE)
 POPULATION_COLUMN = re.compile(r"^p(?P<yy>\d\d)_(?P<variable>pop[0-9a-z]*)$", re.IGNORECASE)
@@ -70,4 +71,7 @@ def read_census_ages(path: Path) -> pd.DataFrame:
     long["variable"] = parts["variable"].str.lower()
     long["edition"] = "iris" if iris_edition else "commune"
     long["valeur"] = long["valeur"].astype("Float64")
-    return long[["code_commune", "annee", "variable", "valeur", "edition", "ligne"]]
+    result = long[["code_commune", "annee", "variable", "valeur", "edition", "ligne"]]
+    # Quality rules on the long frame name the file's columns.
+    result.attrs[HEADERS_ATTR] = {"code_commune": code_header, "annee": "P{aa}_…", "valeur": "P{aa}_…"}
+    return result

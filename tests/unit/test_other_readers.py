@@ -195,3 +195,13 @@ def test_onape_file_names_with_a_year_are_recognised():
 
     assert match_file_name(Path("txcouv_pe_com_2019.csv")) == ("txcouv", "com")
     assert match_file_name(Path("nbpla_pe_epci (1).csv")) == ("nbpla", "epci")
+
+
+def test_census_year_out_of_range_names_the_file_columns(write_file):
+    from ingest import quality
+    from ingest.pipeline import commune_rules
+
+    path = write_file("base-cc-evol-struct-pop-2021.CSV", "CODGEO;P88_POP\n62160;40000\n")
+    frame = read_census_ages(path)
+    [violation] = quality.validate(commune_rules(["valeur"], special_allowed=False), frame, path.name)
+    assert (violation.line, violation.column, violation.rule) == (2, "P{aa}_…", "annee_plausible")
