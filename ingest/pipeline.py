@@ -253,6 +253,12 @@ def ingest_source(
             log(f"{spec.source} : aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
         hashes = {extract.path: file_sha256(extract.path) for extract in extracts}
         ambiguous = competing_files(spec, extracts, hashes, landing.root)
+        # Files whose units come from their rows may overlap (census editions, births files
+        # of successive years): when any of them is new, all are loaded again in path order,
+        # so that the outcome never depends on which files earlier runs had seen.
+        reload_all = not spec.unit_from_name and any(
+            e.error is not None or not is_loaded(con, spec.table, hashes[e.path]) for e in extracts
+        )
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
             prefix = f"{spec.source} [{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
@@ -264,7 +270,7 @@ def ingest_source(
             # A unit named by the file (theme/year) must hold this very file; a unit read from
             # the content is the same for the same content, so the hash alone tells.
             named_unit = spec.unit(extract, None)[0] if spec.unit_from_name else None
-            if extract.error is None and is_loaded(con, spec.table, file_hash, named_unit):
+            if not reload_all and extract.error is None and is_loaded(con, spec.table, file_hash, named_unit):
                 report.files_unchanged.append(name)
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
                 continue

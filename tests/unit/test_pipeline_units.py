@@ -87,3 +87,24 @@ def test_an_identical_copy_is_loaded_once(tmp_path):
     report = ingest("caf_legacy", landing, tmp_path)
 
     assert report.ok and len(report.files_loaded) == 1 and len(report.files_unchanged) == 1
+
+
+def test_overlapping_census_editions_give_the_same_figures_on_every_run(tmp_path, write_file):
+    write_file("landing/base-cc-evol-struct-pop-2021.CSV", "CODGEO;P21_POP\n62160;40000\n")
+    write_file("landing/base-ic-evol-struct-pop-2021.csv",
+               "IRIS;COM;P21_POP;P21_POP0019\n621600101;62160;20001;4000\n621600102;62160;20001;5000\n")
+    census = "select variable, valeur from raw.insee_recensement_ages order by 1"
+
+    ingest("insee_recensement_ages", tmp_path / "landing", tmp_path)
+    first = rows(tmp_path, census)
+    ingest("insee_recensement_ages", tmp_path / "landing", tmp_path)
+
+    assert rows(tmp_path, census) == first == [("pop", 40002.0), ("pop0019", 9000.0)]
+
+
+def test_an_unchanged_landing_reads_no_file_again(tmp_path):
+    landing = discover(SAMPLE_DIR)
+    for source, spec in SOURCES.items():
+        ingest_source(spec, landing, tmp_path / "build.duckdb", tmp_path / "q", True, log=lambda _m: None)
+        second = ingest_source(spec, landing, tmp_path / "build.duckdb", tmp_path / "q", True, log=lambda _m: None)
+        assert (source, second.files_loaded, len(second.files_unchanged)) == (source, [], second.files_found)
