@@ -99,31 +99,35 @@ def read_text_table(path: Path, separators: str = ";,") -> TextTable:
         )
     check_single_encoding(path, raw)
     text, encoding = decode(raw)
-    header_line = text.lstrip("\r\n").split("\n", 1)[0]
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
     separator = sniff_separator(header_line, separators)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
+    # strict: an unterminated quote is an error, not a field swallowing the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', strict=True)
     header: list[str] | None = None
     header_at = 1
     records: list[list[str]] = []
     lines: list[int] = []
+    record_start = 1  # first line of the record being read (a quoted field may span lines)
     try:
         for row in reader:
+            start, record_start = record_start, reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue  # blank line, or separators only (Excel): skipped, still counted
             if header is None:
-                header_at = reader.line_num
+                header_at = start
                 header = [cell.strip() for cell in row]
                 while header and header[-1] == "":
                     header.pop()
-                check_header(path, header, reader.line_num)
+                check_header(path, header, start)
                 continue
             if len(row) != len(header):
-                row = _fit_record(path, row, header, reader.line_num, separator)
+                row = _fit_record(path, row, header, start, separator)
             records.append(row)
-            lines.append(reader.line_num)
+            lines.append(start)
     except csv.Error as error:  # e.g. an unterminated quote running to the end of the file
         raise ContractError.single(
-            path, "structure_csv", f"fichier illisible comme CSV : {error}", line=reader.line_num
+            path, "structure_csv",
+            f"guillemet non fermé ou mal placé à partir de cette ligne ({error})", line=record_start,
         ) from None
     if header is None or not records:
         raise ContractError.single(

@@ -94,13 +94,6 @@ def replace_unit(
             f"insert or replace into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?)",
             [table, unit, source_file, file_hash, loaded_at, len(stamped)],
         )
-        # A file whose rows were all replaced by this one is no longer loaded: dropped
-        # again, it must be read again, not skipped.
-        con.execute(
-            f"delete from {LOADS_TABLE} where table_name = ? "
-            f"and file_hash not in (select distinct file_hash from {table})",
-            [table],
-        )
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -100,3 +100,26 @@ def test_a_file_mixing_utf8_and_cp1252_lines_is_rejected_at_the_first_cp1252_lin
     )
     line, _column, rule, _message = rejection(path)
     assert (line, rule) == (3, "encodage")
+
+
+def test_an_unterminated_quote_is_reported_where_it_starts(write_file):
+    rows = "".join(f"Commune {n};62{n:03d};1;2\n" for n in range(100, 150))
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + 'Boulogne-sur-Mer;62160;"27000;11000\n' + rows)
+    line, _column, rule, message = rejection(path)
+    assert (line, rule) == (2, "structure_csv")
+    assert "guillemet" in message
+
+
+def test_a_quoted_name_spanning_two_lines_keeps_its_first_line(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + '"Boulogne-\nsur-Mer";62160;27000;11000\nLe Portel;62667;abc;1\n')
+    line, column, _rule, _message = rejection(path)
+    assert (line, column) == (4, "NB_Pers_par_Foyer_Alloc")
+
+
+def test_a_whitespace_line_before_the_header_does_not_hide_its_separator(tmp_path):
+    from ingest.sources.territory import read_cog_communes
+
+    path = tmp_path / "v_commune_2024.csv"
+    path.write_text(" \nTYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT\n"
+                    "COM,62160,32,62,62D,624,0,BOULOGNE SUR MER,Boulogne-sur-Mer,Boulogne-sur-Mer,6299,\n", encoding="utf-8")
+    assert read_cog_communes(path).code_commune.tolist() == ["62160"]

@@ -97,9 +97,10 @@ def test_overlapping_census_editions_give_the_same_figures_on_every_run(tmp_path
 
     ingest("insee_recensement_ages", tmp_path / "landing", tmp_path)
     first = rows(tmp_path, census)
-    ingest("insee_recensement_ages", tmp_path / "landing", tmp_path)
+    second = ingest("insee_recensement_ages", tmp_path / "landing", tmp_path)
 
     assert rows(tmp_path, census) == first == [("pop", 40002.0), ("pop0019", 9000.0)]
+    assert second.files_loaded == []  # read once, not on every run
 
 
 def test_an_unchanged_landing_reads_no_file_again(tmp_path):
