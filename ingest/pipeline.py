@@ -39,6 +39,9 @@ class SourceSpec:
     suite: Callable[[Extract, pd.DataFrame], list[quality.Rule]]  # GX rules for the frame
     rows: Callable[[Extract, pd.DataFrame], pd.DataFrame] = lambda _e, frame: frame  # rows to load
     unit_from_name: bool = False  # the unit is given by the file's name or folder, not its rows
+    # Two files of the landing giving the same (year, variable) is an error, not an update:
+    # for the partner extract, a re-download "(1)" may sort before the stale original.
+    overlap_is_conflict: bool = False
 
 
 def by_years(prefix: str, extra_filter: dict[str, object] | None = None, scope: str | None = None):
@@ -126,6 +129,7 @@ SOURCES: dict[str, SourceSpec] = {
         ),
         read=lambda e: caf_partner.read_partner_extract(e.path),
         unit=by_years("partenaire", scope="variable"),
+        overlap_is_conflict=True,
         suite=lambda _e, _frame: commune_rules(["valeur"]),
     ),
     "caf_portail": SourceSpec(
@@ -259,6 +263,7 @@ def ingest_source(
         reload_all = not spec.unit_from_name and any(
             e.error is not None or not is_loaded(con, spec.table, hashes[e.path]) for e in extracts
         )
+        claimed: dict[tuple, str] = {}  # (year, variable) -> file, for overlap_is_conflict
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
             prefix = f"{spec.source} [{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
@@ -288,6 +293,19 @@ def ingest_source(
                 log(f"{prefix} : REJETÉ ({len(violations)} anomalie(s)), mis en quarantaine : {target.parent}")
                 continue
             unit, unit_filter = spec.unit(extract, frame)
+            if spec.overlap_is_conflict:
+                pairs = {pair for key, values in unit_filter.items() if isinstance(key, tuple) for pair in values}
+                rivals = sorted({claimed[pair] for pair in pairs if pair in claimed})
+                if rivals:
+                    violation = ContractViolation(
+                        name, "fichier_unique",
+                        f"donne les mêmes chiffres (année, variable) que {', '.join(rivals)} ; "
+                        "retirez du dossier d'arrivée l'extrait périmé",
+                    )
+                    report.violations.append(violation)
+                    log(f"{prefix} : NON CHARGÉ, {violation.message}")
+                    continue
+                claimed.update({pair: display_path(extract.path, landing.root) for pair in pairs})
             for flag in ("est_special", "est_placeholder"):  # counted and reported, never aggregated
                 if flag in frame:
                     report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())

@@ -109,3 +109,16 @@ def test_an_unchanged_landing_reads_no_file_again(tmp_path):
         ingest_source(spec, landing, tmp_path / "build.duckdb", tmp_path / "q", True, log=lambda _m: None)
         second = ingest_source(spec, landing, tmp_path / "build.duckdb", tmp_path / "q", True, log=lambda _m: None)
         assert (source, second.files_loaded, len(second.files_unchanged)) == (source, [], second.files_found)
+
+
+def test_two_partner_extracts_giving_the_same_figure_fail_the_run_naming_both(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "extrait_partenaire_caf.csv").write_text(PARTNER + "62160;2019;am_actives;100\n", encoding="utf-8")
+    (landing / "extrait_partenaire_caf (1).csv").write_text(PARTNER + "62160;2019;am_actives;120\n", encoding="utf-8")
+
+    report = ingest("caf_partenaire", landing, tmp_path)
+
+    assert [v.rule for v in report.violations] == ["fichier_unique"]
+    assert "extrait_partenaire_caf (1).csv" in report.violations[0].message
+    assert sorted(p.name for p in landing.iterdir()) == ["extrait_partenaire_caf (1).csv", "extrait_partenaire_caf.csv"]
