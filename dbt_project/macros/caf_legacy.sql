@@ -11,6 +11,7 @@
         {% for variable in variables %}
         max(valeur) filter (where variable = '{{ variable }}') as {{ variable }},
         {% endfor %}
+        list(distinct variable) as variables_presentes,
         'CAF ' || any_value(source_file) || ' (31/12/' || annee || ')' as source_libelle
     from {{ source('raw', 'caf_legacy') }}
     where theme = '{{ theme }}' and not est_special

@@ -9,6 +9,25 @@
     rounded   true for current-portal counts, rounded to 5: always approximate
   est_approximatif is true when any part is masked (or rounded).
 #}
+{#
+  True when the file behind `column` (`rsa__nb_allocataire_rsa`) has that variable for the
+  row's commune and year, even masked. Sources that never mask (portal, births,
+  populations) have it when it is not NULL.
+#}
+{% macro variable_present(column, relation_alias=none) -%}
+    {%- set parts = column.split('__', 1) -%}
+    {%- set qualifier = relation_alias ~ '.' if relation_alias else '' -%}
+    {%- if parts | length == 2 and parts[0] in ['config', 'nivcom', 'enfage', 'rsa', 'aah', 'aeeh', 'basrev', 'dependance', 'paje', 'partenaire', 'recensement'] -%}
+        coalesce(list_contains({{ qualifier }}{{ parts[0] }}__variables_presentes, '{{ parts[1] }}'), false)
+    {%- else -%}
+        ({{ qualifier }}{{ column }} is not null)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro any_present(columns) -%}
+    ({% for c in columns %}{{ variable_present(c) }}{% if not loop.last %} or {% endif %}{% endfor %})
+{%- endmacro %}
+
 {% macro indicator_rows(relation, indicators) %}
     {% for indicator in indicators %}
     {% set requires = indicator.requires %}
@@ -27,6 +46,8 @@
         false as est_ratio,
         {{ any_masked(indicator.num) }}{% if indicator.rounded %} or true{% endif %} as est_approximatif,
         {% endif %}
+        {{ any_present(indicator.num) }} as numerateur_present,
+        {% if indicator.den is defined %}{{ any_present(indicator.den) }}{% else %}true{% endif %} as denominateur_present,
         concat_ws(' ; ', {% for prefix in requires %}{{ 'pop_legale' if prefix == 'pop' else prefix }}__source_libelle{% if not loop.last %}, {% endif %}{% endfor %}) as source,
         {{ indicator.priorite | default(1) }} as priorite
     from {{ relation }}

@@ -15,7 +15,10 @@ final as (
         cast(annee as integer) as annee,
         libelle_commune,
         {% for variable in variables %}{{ variable }}{% if variable in renames %} as {{ renames[variable] }}{% endif %},
-        {% endfor %}source_libelle
+        {% endfor %}
+        -- The variables of the file (a NULL among them is masked; one not listed is absent).
+        {% if renames %}list_transform(variables_presentes, lambda v: case v {% for old, new in renames.items() %}when '{{ old }}' then '{{ new }}' {% endfor %}else v end){% else %}variables_presentes{% endif %} as variables_presentes,
+        source_libelle
     from pivoted
 )
 
@@ -29,8 +32,9 @@ select * from final
     select
         {{ keys | join(', ') }},
         {% for variable in variables %}
-        max({{ value_column }}) filter (where variable = '{{ variable }}') as {{ variable }}{% if not loop.last %},{% endif %}
+        max({{ value_column }}) filter (where variable = '{{ variable }}') as {{ variable }},
         {% endfor %}
+        list(distinct variable) as variables_presentes
     from {{ relation }}
     where {{ where }}
     group by {{ keys | join(', ') }}

@@ -401,6 +401,10 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
         "\n".join([partner[0], *(line for line in partner[1:] if line.split(";")[0] in territory)]) + "\n",
         encoding="utf-8",
     )
+    # An AEEH file where every commune is masked (counts under 5): present, not absent.
+    aeeh = (SAMPLE_DIR / "caf" / "enfantAEEH2013.csv").read_text(encoding="cp1252").splitlines()
+    masked = [";".join(line.split(";")[:2] + [" "] * (len(line.split(";")) - 2)) for line in aeeh[1:]]
+    (landing / "enfantAEEH2013.csv").write_text("\n".join([aeeh[0], *masked]) + "\n", encoding="cp1252")
     warehouse = tmp_path / "ctg.duckdb"
     isolated_env.setenv("CTG_TOUTES_COMMUNES_DEPARTEMENT", "1")  # and every commune of département 62
     try:
@@ -412,10 +416,17 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
         "select distinct territoire_niveau from marts.indicateurs where indicateur_code = 'nb_allocataires_msa' order by 1",
     )
     assert levels == [("commune",), ("epci",)]
+    [(value, approximate)] = published(
+        warehouse,
+        "select valeur, est_approximatif from marts.indicateurs where indicateur_code = 'nb_enfants_aeeh' "
+        "and territoire_niveau = 'epci' and annee = 2013",
+    )
+    assert value is None and approximate is True
     communes = published(warehouse, "select count(distinct territoire_code) from marts.indicateurs where territoire_niveau = 'commune'")
     assert communes == [(92,)]
     progress = capfd.readouterr().out
-    assert "sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : caf_legacy" in progress
+    assert "sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : " in progress
+    assert "caf_portail" in progress.split("sources absentes")[1].splitlines()[0]
     assert "fichiers non reconnus, ignorés (1) : export_commune.csv" in progress
 
 

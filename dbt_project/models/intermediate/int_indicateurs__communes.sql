@@ -105,6 +105,8 @@ population_rows as (
         cast(null as double) as denominateur,
         false as est_ratio,
         false as est_approximatif,
+        true as numerateur_present,
+        true as denominateur_present,
         source_libelle as source,
         1 as priorite
     from populations
@@ -133,6 +135,8 @@ childminder_rows as (
         cast(children.enfage__nb_enfants_0_2_ans as double) as denominateur,
         true as est_ratio,
         partner.partenaire__am_actives is null or children.enfage__nb_enfants_0_2_ans is null as est_approximatif,
+        {{ variable_present('partenaire__am_actives', 'partner') }} as numerateur_present,
+        {{ variable_present('enfage__nb_enfants_0_2_ans', 'children') }} as denominateur_present,
         concat_ws(' ; ', partner.partenaire__source_libelle, children.enfage__source_libelle) as source,
         1 as priorite
     from variables as partner
@@ -153,15 +157,15 @@ all_rows as (
     select * from childminder_rows
 ),
 
--- A variable that no commune has in a year is absent from that year's file (an older
--- partner extract, a census edition without POP0019), not masked: no row, rather than NULL
--- figures passed off as approximate.
+-- A variable absent from a year's files (an older partner extract, a census edition without
+-- POP0019) gives no row for that year, rather than NULL figures passed off as approximate.
+-- A variable present but masked for every commune (small counts) still gives its rows.
 with_data as (
     select *
     from all_rows
     qualify
-        count(numerateur) over (partition by indicateur_code, annee, priorite) > 0
-        and (not est_ratio or count(denominateur) over (partition by indicateur_code, annee, priorite) > 0)
+        bool_or(numerateur_present) over (partition by indicateur_code, annee, priorite)
+        and bool_or(denominateur_present) over (partition by indicateur_code, annee, priorite)
 ),
 
 -- For each indicator and year, the best source present: legacy (1) before portal (2).

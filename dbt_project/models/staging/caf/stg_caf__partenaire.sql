@@ -24,7 +24,8 @@ final as (
         {{ departement_of('pivoted.code_commune') }} as dep_code,
         cast(pivoted.annee as integer) as annee,
         {% for variable in variables %}pivoted.{{ variable }},
-        {% endfor %}'CAF extrait partenaire ' || files.fichiers || ' (' || pivoted.annee || ')' as source_libelle
+        {% endfor %}pivoted.variables_presentes,
+        'CAF extrait partenaire ' || files.fichiers || ' (' || pivoted.annee || ')' as source_libelle
     from pivoted
     inner join files on pivoted.annee = files.annee
 )

@@ -16,7 +16,8 @@ final as (
         {{ departement_of('code_commune') }} as dep_code,
         cast(annee as integer) as annee,
         {% for variable in variables %}{{ variable }},
-        {% endfor %}'INSEE recensement ' || annee || ' (population par âge)' as source_libelle
+        {% endfor %}variables_presentes,
+        'INSEE recensement ' || annee || ' (population par âge)' as source_libelle
     from pivoted
 )
 
