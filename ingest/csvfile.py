@@ -220,12 +220,12 @@ def parse_counts(table: TextTable, column: str, header: str, allow_blank: bool) 
     if bad.any():
         first = bad.idxmax()
         value = table.frame.at[first, header]
-        rule = "comptage_entier" if value.strip() else "valeur_obligatoire"
-        message = (
-            f"valeur non numérique « {value} » dans une colonne de comptage"
-            if value.strip()
-            else "valeur vide dans une colonne obligatoire"
-        )
+        if not value.strip():
+            rule, message = "valeur_obligatoire", "valeur vide dans une colonne obligatoire"
+        elif compact[first].startswith("-") and compact[first][1:].isdigit():
+            rule, message = "comptage_positif", f"comptage négatif « {value} »"
+        else:
+            rule, message = "comptage_entier", f"valeur non numérique « {value} » dans une colonne de comptage"
         n_bad = int(bad.sum())
         if n_bad > 1:
             message += f" ({n_bad} lignes concernées)"

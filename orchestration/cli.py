@@ -10,6 +10,7 @@ the line, the column and the rule.
 
 import argparse
 import contextlib
+import fcntl
 import logging
 import os
 import sys
@@ -32,6 +33,9 @@ STEP_LABELS = {
 }
 
 
+FRENCH_ERRORS = {"NothingToPublish", "ContractError"}
+
+
 def say(message: str) -> None:
     # The real stdout: during the run, sys.stdout is the run's log file (dbt writes there).
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.__stdout__, flush=True)
@@ -50,6 +54,8 @@ class ProgressHandler(logging.Handler):
             message = meta["orig_message"]
             # dagster-dbt narrates its own plumbing; keep the dbt command lines only.
             if meta.get("step_key") == "ctg_dbt_assets" and "dbt command" not in message:
+                return
+            if message.startswith("Dependencies for step"):  # said by STEP_SKIPPED, in French
                 return
             if record.levelno >= logging.INFO and step:
                 say(f"  {step} : {message}")
@@ -142,7 +148,7 @@ def absent_sources(result) -> list[str]:
         # The territory falls back on its bundled referential: not an absent source.
         if found is not None and found.value == 0 and event.asset_key.path[0] == "raw" \
                 and event.asset_key.path[-1] != "territoire_communes":
-            absent.append(event.asset_key.path[-1])
+            absent.append(STEP_LABELS.get("raw__" + event.asset_key.path[-1], event.asset_key.path[-1]))
     return absent
 
 
@@ -166,8 +172,16 @@ def failure_report(result) -> list[str]:
         error = event.step_failure_data.error
         while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
             error = error.cause
+        step = STEP_LABELS.get(event.step_key, event.step_key)
+        kind = error.cls_name if error else ""
+        if kind == "DagsterAssetCheckFailedError":
+            continue  # the failed checks are listed above
+        if kind == "DagsterDbtCliRuntimeError":
+            lines.append(f"étape {step} : un modèle ou un test dbt a échoué (détail dans le journal)")
+            continue
         message = error.message.strip() if error else "erreur inconnue"
-        lines.append(f"étape {STEP_LABELS.get(event.step_key, event.step_key)} : {message}")
+        # Our own errors carry a French message after the exception's class name.
+        lines.append(f"étape {step} : {message.split(': ', 1)[-1] if kind in FRENCH_ERRORS else message}")
     return lines
 
 
@@ -182,7 +196,27 @@ def refresh(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    settings.runtime_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.runtime_dir / ".refresh.lock").open("w") as lock:
+        try:  # one refresh per warehouse folder at a time (the build database has one writer)
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(
+                f"ctg refresh : un rafraîchissement est déjà en cours pour {settings.runtime_dir} ; "
+                "réessayez quand il sera terminé. L'entrepôt publié n'a pas été modifié.",
+                file=sys.stderr,
+            )
+            return 3
+        if args.rebuild:
+            for path in settings.build_db.parent.glob(settings.build_db.name + "*"):
+                path.unlink()
+        return run_refresh(settings, rebuilt=args.rebuild)
+
+
+def run_refresh(settings: Settings, rebuilt: bool) -> int:
     started = time.monotonic()
+    if rebuilt:
+        say("base de construction effacée (--rebuild) : tous les fichiers du dossier d'arrivée sont relus")
     say(
         f"Rafraîchissement CTG — territoire {settings.territory_epci}, "
         f"arrivée {settings.landing_dir}{' (échantillon intégré)' if settings.use_sample else ''}, "
@@ -211,7 +245,10 @@ def refresh(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     absent = absent_sources(result)
     if absent:
-        say(f"sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : {', '.join(absent)}")
+        say(
+            f"sources sans fichier dans le dossier d'arrivée : {', '.join(absent)} "
+            "(leurs chargements précédents sont conservés ; sans aucun, leurs indicateurs ne sont pas produits)"
+        )
     unrecognised = unrecognised_files(result)
     if unrecognised:
         say(
@@ -254,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     refresh_parser.add_argument("--sample", action="store_true", help="utiliser l'échantillon intégré data/sample/")
     refresh_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
     refresh_parser.add_argument("--territory", help=f"SIREN de l'EPCI (CTG_TERRITORY_EPCI, défaut {DEFAULT_TERRITORY})")
+    refresh_parser.add_argument(
+        "--rebuild", action="store_true",
+        help="repartir d'une base de construction vide : seuls les fichiers présents dans le dossier d'arrivée "
+             "comptent (pour retirer un fichier chargé par erreur)",
+    )
     refresh_parser.set_defaults(handler=refresh)
     validate_parser = commands.add_parser("validate", help="contrôler des extraits sans rien charger")
     validate_parser.add_argument("files", nargs="+")

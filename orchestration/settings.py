@@ -48,7 +48,8 @@ class Settings:
 
     @property
     def parquet_dir(self) -> Path:
-        return self.runtime_dir / "parquet"
+        # One folder per published file: two warehouses side by side keep their own copies.
+        return self.runtime_dir / f"{self.warehouse.stem}_parquet"
 
     @property
     def quarantine_dir(self) -> Path:

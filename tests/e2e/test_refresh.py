@@ -425,8 +425,8 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
     communes = published(warehouse, "select count(distinct territoire_code) from marts.indicateurs where territoire_niveau = 'commune'")
     assert communes == [(92,)]
     progress = capfd.readouterr().out
-    assert "sources absentes du dossier d'arrivée (leurs indicateurs ne sont pas produits) : " in progress
-    assert "caf_portail" in progress.split("sources absentes")[1].splitlines()[0]
+    assert "sources sans fichier dans le dossier d'arrivée : " in progress
+    assert "CAF portail open data" in progress.split("sources sans fichier")[1].splitlines()[0]
     assert "fichiers non reconnus, ignorés (1) : export_commune.csv" in progress
 
 
@@ -465,3 +465,28 @@ def test_another_epci_is_a_matter_of_configuration(tmp_path, isolated_env):
     assert epci_name == "CC de test" and allocataires == commune_sum
     # The département comparison does not depend on the territory.
     assert figure(warehouse, "departement", "62", "nb_allocataires", 2018)[0] == 300038
+
+
+def test_a_refresh_already_running_is_refused_in_french(tmp_path, isolated_env, capsys):
+    import fcntl
+
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
+    with (tmp_path / ".refresh.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another refresh of this warehouse folder
+        assert main(["refresh", "--landing", str(landing), "--warehouse", str(tmp_path / "ctg.duckdb")]) == 3
+    assert "déjà en cours" in capsys.readouterr().err
+
+
+def test_rebuild_forgets_a_file_removed_from_the_landing(tmp_path, isolated_env):
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
+    warehouse = tmp_path / "ctg.duckdb"
+    years = "select distinct annee from marts.indicateurs order by 1"
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    assert published(warehouse, years) == [(2011,), (2016,)]
+
+    shutil.rmtree(landing / "2011")  # loaded by mistake: withdrawn
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse), "--rebuild"]) == 0
+
+    assert published(warehouse, years) == [(2016,)]
