@@ -286,6 +286,8 @@ def ingest_source(
                 violations = quality.validate(spec.suite(extract, frame), frame, name)
             except ContractError as error:
                 violations = error.violations
+            for violation in violations:  # "2021/donnees_communes.csv", not just its name
+                violation.file = display_path(extract.path, landing.root)
             if violations:
                 report.violations.extend(violations)
                 target = quarantine(extract.path, violations, quarantine_dir, keep_originals)

@@ -151,8 +151,14 @@ def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
             "ligne": table.frame[LINE_COLUMN],
         }
     )
+    problems = []  # every bad column at once, so that one correction pass fixes the file
     for variable in variables_of(columns):
-        wide[variable] = parse_counts(table, variable, columns[variable], allow_blank=True)
+        try:
+            wide[variable] = parse_counts(table, variable, columns[variable], allow_blank=True)
+        except ContractError as error:
+            problems.extend(error.violations)
+    if problems:
+        raise ContractError(sorted(problems, key=lambda v: v.line or 0))
     if wide.empty:
         raise ContractError.single(path, "fichier_vide", "aucune ligne de données", line=2)
     wide["annee"] = wide["annee"].astype("int32")

@@ -269,7 +269,7 @@ def test_bad_file_is_rejected_and_published_file_is_untouched(refreshed, capsys)
 
     assert code == 1
     error = capsys.readouterr().err
-    assert "fichier NIVCOMTOTAL2018.csv, ligne 5, colonne NB_Enfants" in error
+    assert "fichier caf/NIVCOMTOTAL2018.csv, ligne 5, colonne NB_Enfants" in error  # path in the landing
     assert "[règle comptage_entier]" in error
     assert sha256(warehouse) == before
     # The file left the landing folder for quarantine, with its report.

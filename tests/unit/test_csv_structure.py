@@ -123,3 +123,12 @@ def test_a_whitespace_line_before_the_header_does_not_hide_its_separator(tmp_pat
     path.write_text(" \nTYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT\n"
                     "COM,62160,32,62,62D,624,0,BOULOGNE SUR MER,Boulogne-sur-Mer,Boulogne-sur-Mer,6299,\n", encoding="utf-8")
     assert read_cog_communes(path).code_commune.tolist() == ["62160"]
+
+
+def test_every_bad_column_is_reported_in_one_pass(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;n/a;11000\nLe Portel;62667;9000;-3\n")
+    with pytest.raises(ContractError) as error:
+        read_legacy_file(path, NIVCOM, 2018)
+    assert [(v.line, v.column, v.rule) for v in error.value.violations] == [
+        (2, "NB_Pers_par_Foyer_Alloc", "comptage_entier"), (3, "NB_Enfants", "comptage_positif")
+    ]
