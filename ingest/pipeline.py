@@ -234,7 +234,7 @@ def competing_files(
         names = ", ".join(display_path(e.path, root) for e in group)
         for extract in group:
             competing[extract.path] = ContractViolation(
-                extract.path.name, "fichier_unique",
+                display_path(extract.path, root), "fichier_unique",
                 f"plusieurs fichiers différents pour la même source et la même année ({unit}) : {names} ; "
                 "retirez ceux qui sont périmés du dossier d'arrivée",
             )
@@ -300,7 +300,7 @@ def ingest_source(
                 rivals = sorted({claimed[pair] for pair in pairs if pair in claimed})
                 if rivals:
                     violation = ContractViolation(
-                        name, "fichier_unique",
+                        display_path(extract.path, landing.root), "fichier_unique",
                         f"donne les mêmes chiffres (année, variable) que {', '.join(rivals)} ; "
                         "retirez du dossier d'arrivée l'extrait périmé",
                     )

@@ -34,6 +34,7 @@ STEP_LABELS = {
 
 
 FRENCH_ERRORS = {"NothingToPublish", "ContractError"}
+EXPORTED_VARIABLES = ("CTG_LANDING_DIR", "CTG_WAREHOUSE", "CTG_TERRITORY_EPCI", "CTG_SAMPLE", "CTG_BUILD_DB")
 
 
 def say(message: str) -> None:
@@ -210,7 +211,17 @@ def refresh(args: argparse.Namespace) -> int:
         if args.rebuild:
             for path in settings.build_db.parent.glob(settings.build_db.name + "*"):
                 path.unlink()
-        return run_refresh(settings, rebuilt=args.rebuild)
+        # The run exports its settings to the environment (dbt reads them); an in-process
+        # caller (tests, a notebook) gets its own environment back afterwards.
+        saved = {name: os.environ.get(name) for name in EXPORTED_VARIABLES}
+        try:
+            return run_refresh(settings, rebuilt=args.rebuild)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def run_refresh(settings: Settings, rebuilt: bool) -> int:
