@@ -121,22 +121,44 @@ def is_warning(evaluation) -> bool:
     return evaluation.severity == AssetCheckSeverity.WARN
 
 
-def check_lines(evaluation) -> list[str]:
+def failing_rows(build_db: Path, test_name: str, limit: int = 5) -> list[str]:
+    """The first rows a dbt test stored as failures (store_failures), as `column=value` lines."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(build_db), read_only=True) as con:
+            found = con.execute(
+                "select 1 from information_schema.tables where table_schema = 'dbt_test__audit' and table_name = ?",
+                [test_name],
+            ).fetchone()
+            if not found:
+                return []
+            cursor = con.execute(f'select * from dbt_test__audit."{test_name}" limit {limit}')
+            names = [d[0] for d in cursor.description]
+            return [", ".join(f"{n}={v}" for n, v in zip(names, row)) for row in cursor.fetchall()]
+    except duckdb.Error:  # the build database is busy or gone: the count alone is still said
+        return []
+
+
+def check_lines(evaluation, build_db: Path | None = None) -> list[str]:
     anomalies = evaluation.metadata.get("anomalies")  # ingest checks list each violation
     failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")  # dbt tests count rows
     lines = [f"contrôle « {evaluation.check_name} » sur {evaluation.asset_key.to_user_string()} :"]
     if anomalies is not None:
         lines.extend(f"  {line}" for line in str(anomalies.value).splitlines() if line.strip())
     elif failed_rows is not None:
-        lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)")
+        examples = failing_rows(build_db, evaluation.check_name) if build_db else []
+        lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)"
+                     + (", par exemple :" if examples else ""))
+        lines.extend(f"    {example}" for example in examples)
     return lines
 
 
-def warning_report(result) -> list[str]:
+def warning_report(result, build_db: Path) -> list[str]:
     lines: list[str] = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and is_warning(evaluation):
-            lines.extend(check_lines(evaluation))
+            lines.extend(check_lines(evaluation, build_db))
     return lines
 
 
@@ -162,13 +184,13 @@ def unrecognised_files(result) -> list[str]:
     return []
 
 
-def failure_report(result) -> list[str]:
+def failure_report(result, build_db: Path) -> list[str]:
     """French lines naming what failed: broken contracts first, then failed steps."""
     lines: list[str] = []
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed or is_warning(evaluation):
             continue
-        lines.extend(check_lines(evaluation))
+        lines.extend(check_lines(evaluation, build_db))
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
@@ -248,7 +270,7 @@ def run_refresh(settings: Settings, rebuilt: bool) -> int:
             raise_on_error=False,
             run_config={"loggers": {"ctg_progress": {}}},
         )
-    problems = failure_report(result)
+    problems = failure_report(result, settings.build_db)
     published = any(
         event.asset_key is not None and event.asset_key.path == ["published", "warehouse"]
         for event in result.get_asset_materialization_events()
@@ -266,7 +288,7 @@ def run_refresh(settings: Settings, rebuilt: bool) -> int:
             f"fichiers non reconnus, ignorés ({len(unrecognised)}) : {', '.join(unrecognised[:10])}"
             f"{' …' if len(unrecognised) > 10 else ''} — voir le README pour les noms attendus"
         )
-    for line in warning_report(result):
+    for line in warning_report(result, settings.build_db):
         say(f"avertissement : {line}")
     if result.success and not problems and published:
         say(f"Terminé en {elapsed:.0f} s : entrepôt publié {settings.warehouse}")

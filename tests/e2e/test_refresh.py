@@ -326,6 +326,7 @@ def test_failing_dbt_test_blocks_publication(tmp_path, isolated_env, capsys):
 
     error = capsys.readouterr().err
     assert "between_indicateurs_valeur__100" in error
+    assert "territoire_code=62160" in error  # the failing rows themselves, not just their count
     assert sha256(warehouse) == before
 
 
