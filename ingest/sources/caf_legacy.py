@@ -159,8 +159,6 @@ def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
             problems.extend(error.violations)
     if problems:
         raise ContractError(sorted(problems, key=lambda v: v.line or 0))
-    if wide.empty:
-        raise ContractError.single(path, "fichier_vide", "aucune ligne de données", line=2)
     wide["annee"] = wide["annee"].astype("int32")
     # Quality rules name columns as the file spells them.
     wide.attrs[quality.HEADERS_ATTR] = {"code_commune": code_header, **{v: columns[v] for v in variables_of(columns)}}

@@ -71,7 +71,5 @@ def read_partner_extract(path: Path) -> pd.DataFrame:
             "ligne": frame[LINE_COLUMN],
         }
     )
-    if result.empty:
-        raise ContractError.single(path, "fichier_vide", "aucune ligne de données", line=2)
     result.attrs[HEADERS_ATTR] = {name: columns[name] for name in COLUMNS}
     return result

@@ -99,7 +99,5 @@ def read_populations(path: Path, year: int) -> pd.DataFrame:
             "ligne": frame[LINE_COLUMN],
         }
     )
-    if result.empty:
-        raise ContractError.single(path, "fichier_vide", "aucune ligne de données", line=2)
     result["annee"] = result["annee"].astype("int32")
     return result

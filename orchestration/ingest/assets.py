@@ -12,7 +12,7 @@ import dagster as dg
 from ingest import quality
 from ingest.discovery import discover
 from ingest.errors import ContractError
-from ingest.pipeline import SOURCES, IngestReport, ingest_source, quarantine
+from ingest.pipeline import SOURCES, IngestReport, display_path, ingest_source, quarantine
 from ingest.sources.territory import read_cog_communes, read_epci_composition, resolve_territory
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 
@@ -156,7 +156,7 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
         for violation in report.violations:
             context.log.error(str(violation))
     # The territory step reads the whole landing folder: it reports the files no reader recognises.
-    unrecognised = [str(path.relative_to(settings.landing_dir)) for path in landing.unrecognised]
+    unrecognised = [display_path(path, settings.landing_dir) for path in landing.unrecognised]
     for name in unrecognised:
         context.log.warning(f"fichier non reconnu, ignoré : {name}")
     yield materialization(report, **{UNRECOGNISED_METADATA: dg.MetadataValue.json(unrecognised)})

@@ -30,12 +30,17 @@ def test_publish_copies_marts_only_and_writes_parquet(tmp_path):
     assert duckdb.sql(f"select count(*) from '{tmp_path / 'wh' / 'parquet' / 'indicateurs.parquet'}'").fetchall() == [(1,)]
 
 
-def test_failed_publish_leaves_the_published_file_byte_identical(tmp_path):
+def published_good_warehouse(tmp_path):
+    """A warehouse published from a good build: (its path, its sha256)."""
     warehouse = tmp_path / "wh" / "ctg.duckdb"
     good = tmp_path / "good.duckdb"
-    build_with_mart(good, 1)
+    build_with_mart(good, 25829)
     publish(good, warehouse, tmp_path / "wh" / "parquet")
-    before = sha256(warehouse)
+    return warehouse, sha256(warehouse)
+
+
+def test_failed_publish_leaves_the_published_file_byte_identical(tmp_path):
+    warehouse, before = published_good_warehouse(tmp_path)
 
     empty_build = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty_build)).close()
@@ -61,11 +66,7 @@ def test_reader_of_the_old_file_is_not_disturbed(tmp_path):
 
 
 def test_a_build_without_indicators_does_not_replace_a_good_warehouse(tmp_path):
-    warehouse = tmp_path / "wh" / "ctg.duckdb"
-    good = tmp_path / "good.duckdb"
-    build_with_mart(good, 25829)
-    publish(good, warehouse, tmp_path / "wh" / "parquet")
-    before = sha256(warehouse)
+    warehouse, before = published_good_warehouse(tmp_path)
 
     empty_marts = tmp_path / "empty.duckdb"  # dbt ran, but no extract was recognised
     with duckdb.connect(str(empty_marts)) as con:
