@@ -1,47 +1,21 @@
 """Find the extracts in a landing folder and tell which source each one is.
 
-Files are recognised by name first (the names the portals give), then by their header for
-renamed CSVs. Sub-folders are allowed. Files nobody reads are listed, never an error.
+Every source of the registry says how it recognises its files: by name first (the names the
+portals give), then, for renamed CSVs, by their header. Sub-folders are allowed. Files nobody
+reads are listed, never an error.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.csvfile import decode, sniff_separator
-from ingest.errors import ContractError
-from ingest.sources import (
-    caf_legacy,
-    caf_onape,
-    caf_partner,
-    caf_portal,
-    insee_births,
-    insee_census,
-    insee_populations,
-    territory,
-)
+from ingest.extract import Extract, Landing
+from ingest.registry import SOURCE_LIST
+
+__all__ = ["Extract", "Landing", "discover", "identify"]
 
 IGNORED_SUFFIXES = {".md", ".txt", ".json", ".rapport"}
-
-
-@dataclass(frozen=True)
-class Extract:
-    source: str  # a key of ingest.pipeline.SOURCES, or cog_communes | epci_composition
-    path: Path
-    year: int | None = None  # when the name or folder gives it
-    theme: str | None = None  # legacy theme, portal data set, or ONAPE "measure/level"
-    error: ContractError | None = None  # recognised, but unusable as named (e.g. no year)
-
-
-@dataclass
-class Landing:
-    root: Path
-    extracts: list[Extract] = field(default_factory=list)
-    unrecognised: list[Path] = field(default_factory=list)
-
-    def of(self, source: str) -> list[Extract]:
-        return [e for e in self.extracts if e.source == source]
 
 
 def header_of(path: Path) -> list[str]:
@@ -55,46 +29,16 @@ def header_of(path: Path) -> list[str]:
     return []
 
 
-def populations_extract(path: Path, root: Path | None) -> Extract:
-    try:
-        return Extract("insee_populations_legales", path, insee_populations.reference_year(path, root))
-    except ContractError as error:
-        return Extract("insee_populations_legales", path, error=error)
-
-
 def identify(path: Path, root: Path | None) -> Extract | None:
-    if match := territory.COG_FILE.match(path.name):
-        return Extract("cog_communes", path, int(match["year"]))
-    if match := territory.EPCI_FILE.match(path.name):
-        return Extract("epci_composition", path, int(match["year"]))
-    if legacy := caf_legacy.match_file_name(path):
-        theme, year = legacy
-        return Extract("caf_legacy", path, year, theme.theme)
-    if insee_populations.match_file_name(path):
-        return populations_extract(path, root)
-    if onape := caf_onape.match_file_name(path):
-        return Extract("caf_onape", path, theme="/".join(onape))
-    if insee_census.match_file_name(path):
-        return Extract("insee_recensement_ages", path)
-    if insee_births.match_file_name(path):
-        return Extract("insee_naissances", path)
-    if caf_partner.match_file_name(path):
-        return Extract("caf_partenaire", path)
+    for spec in SOURCE_LIST:
+        if extract := spec.recognise(path, root):
+            return extract
     if path.suffix.lower() != ".csv":
         return None
-    # Renamed files: recognised by their header.
-    raw_header = header_of(path)
-    header = set(raw_header)
-    if dataset := caf_portal.dataset_of(path, raw_header):
-        return Extract("caf_portail", path, theme=dataset)
-    if {"pmun", "pcap", "ptot", "codcom"} <= header:
-        return populations_extract(path, root)
-    if insee_census.looks_like(header):
-        return Extract("insee_recensement_ages", path)
-    if insee_births.looks_like(header):
-        return Extract("insee_naissances", path)
-    if caf_partner.looks_like(header):
-        return Extract("caf_partenaire", path)
+    header = header_of(path)
+    for spec in SOURCE_LIST:
+        if spec.recognise_header and (extract := spec.recognise_header(path, header, root)):
+            return extract
     return None
 
 

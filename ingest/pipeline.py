@@ -18,147 +18,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import quality
+from ingest import personal, quality
 from ingest.csvfile import file_sha256
-from ingest.discovery import Extract, Landing
 from ingest.errors import ContractError, ContractViolation
+from ingest.extract import Extract, Landing
 from ingest.load import ensure_table, is_loaded, replace_unit
-from ingest.sources import caf_legacy, caf_onape, caf_partner, caf_portal, insee_births, insee_census, insee_populations
+from ingest.registry import SourceSpec
 
 Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    source: str  # discovery name
-    table: str  # raw table in the build database
-    columns: str  # DDL of the raw table's own columns (load metadata is added)
-    read: Callable[[Extract], pd.DataFrame]  # the reader: structural contract, typed frame
-    # Unit id and row filter: what a file of this source replaces (see ingest.load).
-    unit: Callable[[Extract, pd.DataFrame | None], tuple[str, dict[str, object]]]
-    suite: Callable[[Extract, pd.DataFrame], list[quality.Rule]]  # GX rules for the frame
-    rows: Callable[[Extract, pd.DataFrame], pd.DataFrame] = lambda _e, frame: frame  # rows to load
-    unit_from_name: bool = False  # the unit is given by the file's name or folder, not its rows
-    # Two files of the landing giving the same (year, variable) is an error, not an update:
-    # for the partner extract, a re-download "(1)" may sort before the stale original.
-    overlap_is_conflict: bool = False
-
-
-def by_years(prefix: str, extra_filter: dict[str, object] | None = None, scope: str | None = None):
-    """Unit of a file that may hold several years: it replaces those years (of its kind).
-
-    With `scope` (a column such as `variable`), it replaces only the (year, value) pairs it
-    holds: a partner extract with 2018 `am_actives` leaves 2018 `familles_afi` of another
-    extract alone, and a census IRIS edition leaves the variables it lacks to the commune one.
-    """
-
-    def unit(_extract: Extract, frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
-        years = sorted(int(y) for y in frame["annee"].dropna().unique())
-        name = f"{prefix}/{','.join(map(str, years))}"
-        if scope is None:
-            return name, {**(extra_filter or {}), "annee": years}
-        pairs = sorted({(int(y), str(v)) for y, v in zip(frame["annee"], frame[scope]) if pd.notna(v)})
-        name += "/" + ",".join(sorted({v for _y, v in pairs}))
-        return name, {**(extra_filter or {}), ("annee", scope): pairs}
-
-    return unit
-
-
-def commune_rules(value_columns: list[str], special_allowed: bool = True) -> list[quality.Rule]:
-    return [
-        quality.rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex", column="code_commune",
-                     regex=quality.COMMUNE_OR_SPECIAL if special_allowed else quality.COMMUNE),
-        quality.rule("annee_plausible", "année hors de 1990–2100", "ExpectColumnValuesToBeBetween",
-                     column="annee", min_value=1990, max_value=2100),
-        *quality.non_negative_counts(value_columns),
-    ]
-
-
-SOURCES: dict[str, SourceSpec] = {
-    "caf_legacy": SourceSpec(
-        source="caf_legacy",
-        table="raw.caf_legacy",
-        columns=(
-            "theme varchar not null, annee integer not null, code_commune varchar not null, "
-            "libelle_commune varchar, est_special boolean not null, variable varchar not null, "
-            "valeur bigint, ligne bigint not null"
-        ),
-        read=lambda e: caf_legacy.read_legacy_file(e.path, caf_legacy.THEMES[e.theme], e.year),
-        unit=lambda e, _frame: (f"{e.theme}/{e.year}", {"theme": e.theme, "annee": e.year}),
-        unit_from_name=True,
-        suite=lambda e, frame: caf_legacy.THEMES[e.theme].suite(caf_legacy.variables_of(frame)),
-        rows=lambda e, frame: caf_legacy.to_long(frame, caf_legacy.THEMES[e.theme]),
-    ),
-    "insee_populations_legales": SourceSpec(
-        source="insee_populations_legales",
-        table="raw.insee_populations_legales",
-        columns=(
-            "annee integer not null, code_commune varchar not null, libelle_commune varchar, "
-            "pmun bigint not null, pcap bigint not null, ptot bigint not null, ligne bigint not null"
-        ),
-        read=lambda e: insee_populations.read_populations(e.path, e.year),
-        unit=lambda e, _frame: (str(e.year), {"annee": e.year}),
-        unit_from_name=True,
-        suite=lambda _e, _frame: quality.SUITES["insee_populations_legales"],
-    ),
-    "insee_recensement_ages": SourceSpec(
-        source="insee_recensement_ages",
-        table="raw.insee_recensement_ages",
-        columns=(
-            "code_commune varchar not null, annee integer not null, variable varchar not null, "
-            "valeur double, edition varchar not null, ligne bigint not null"
-        ),
-        read=lambda e: insee_census.read_census_ages(e.path),
-        unit=by_years("recensement", scope="variable"),
-        suite=lambda _e, _frame: commune_rules(["valeur"], special_allowed=False),
-    ),
-    "insee_naissances": SourceSpec(
-        source="insee_naissances",
-        table="raw.insee_naissances",
-        columns="code_commune varchar not null, annee integer not null, naissances double, ligne bigint not null",
-        read=lambda e: insee_births.read_births(e.path),
-        unit=by_years("naissances"),
-        suite=lambda _e, _frame: commune_rules(["naissances"], special_allowed=False),
-    ),
-    "caf_partenaire": SourceSpec(
-        source="caf_partenaire",
-        table="raw.caf_partenaire",
-        columns=(
-            "code_commune varchar not null, annee integer not null, variable varchar not null, "
-            "valeur bigint, est_special boolean not null, ligne bigint not null"
-        ),
-        read=lambda e: caf_partner.read_partner_extract(e.path),
-        unit=by_years("partenaire", scope="variable"),
-        overlap_is_conflict=True,
-        suite=lambda _e, _frame: commune_rules(["valeur"]),
-    ),
-    "caf_portail": SourceSpec(
-        source="caf_portail",
-        table="raw.caf_portail",
-        columns=(
-            "jeu varchar not null, annee integer not null, mois integer not null, code_commune varchar not null, "
-            "libelle_commune varchar, dimension varchar not null, est_special boolean not null, "
-            "variable varchar not null, valeur double, ligne bigint not null"
-        ),
-        read=lambda e: caf_portal.read_portal_file(e.path, e.theme),
-        unit=lambda e, frame: by_years(e.theme, {"jeu": e.theme})(e, frame),
-        suite=lambda _e, frame: commune_rules(caf_portal.value_columns(frame)) + caf_portal.benefit_rules(frame),
-        rows=lambda e, frame: caf_portal.to_long(frame, e.theme),
-    ),
-    "caf_onape": SourceSpec(
-        source="caf_onape",
-        table="raw.caf_onape",
-        columns=(
-            "mesure varchar not null, territoire_niveau varchar not null, territoire_code varchar not null, "
-            "annee integer not null, variable varchar not null, valeur double, est_placeholder boolean not null, "
-            "ligne bigint not null"
-        ),
-        read=lambda e: caf_onape.read_onape(e.path, *e.theme.split("/")),
-        unit=lambda e, frame: by_years(e.theme, {"mesure": e.theme.split("/")[0],
-                                                 "territoire_niveau": caf_onape.LEVELS[e.theme.split("/")[1]]})(e, frame),
-        suite=lambda _e, _frame: quality.non_negative_counts(["valeur"]),
-    ),
-}
 
 
 @dataclass
@@ -177,32 +44,45 @@ class IngestReport:
         return not self.violations
 
 
-def quarantine(path: Path, violations: list[ContractViolation], quarantine_dir: Path, keep_original: bool) -> Path:
-    """Move (or copy, for the read-only bundled sample) a rejected file next to its report."""
+def quarantine(
+    path: Path, violations: list[ContractViolation], quarantine_dir: Path, keep_original: bool, personal_data: bool = False
+) -> Path:
+    """Move (or copy, for the read-only bundled sample) a rejected file next to its report.
+
+    A file holding personal data is never duplicated: it stays where it was dropped, and only
+    the report (without any cell content) goes to the quarantine.
+    """
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     target_dir = quarantine_dir / stamp
     # Two rejected files of one refresh may share a name (2016/ and 2021/donnees_communes.csv).
     for n in range(1, 1000):
-        if not (target_dir / path.name).exists():
+        if not (target_dir / path.name).exists() and not (target_dir / f"{path.name}.rapport.txt").exists():
             break
         target_dir = quarantine_dir / f"{stamp}-{n}"
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / path.name
-    if keep_original:
+    if personal_data:
+        target = path
+        kept = ("Le fichier contient des données personnelles : il n'est pas copié ici et reste dans le dossier "
+                "d'arrivée. Corrigez-le ou retirez-le.")
+    elif keep_original:
         shutil.copy2(path, target)
+        kept = ""
     else:
         shutil.move(path, target)
+        kept = ""
     report = target_dir / f"{path.name}.rapport.txt"
     lines = [
         f"Fichier rejeté : {path}",
         f"Date : {datetime.now().isoformat(timespec='seconds')}",
         "Le fichier n'a pas été chargé ; l'entrepôt publié n'a pas changé.",
+        *([kept] if kept else []),
         "",
         *(f"- {v}" for v in violations),
         "",
     ]
     report.write_text("\n".join(lines), encoding="utf-8")
-    return target
+    return report if personal_data else target
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -241,6 +121,31 @@ def competing_files(
     return competing
 
 
+def read_and_check(
+    spec: SourceSpec, extract: Extract, pseudo_key: bytes | None
+) -> tuple[pd.DataFrame | None, list[ContractViolation]]:
+    """The reader, then the GX suite. A personal source is pseudonymised before its suite runs,
+    and its violations never quote a cell."""
+    try:
+        if extract.error is not None:
+            raise extract.error
+        frame = spec.read(extract)
+        if spec.personal:
+            frame = personal.pseudonymise(frame, spec.identifying, pseudo_key)
+        violations = quality.validate(spec.suite(extract, frame), frame, extract.path.name)
+    except ContractError as error:
+        frame, violations = None, error.violations
+    except Exception as error:
+        if not spec.personal:
+            raise
+        # An unexpected error may quote the file's content: keep its kind only.
+        frame, violations = None, [ContractViolation(
+            extract.path.name, "lecture", f"fichier illisible ({type(error).__name__}) {personal.MASKED}")]
+    if spec.personal:
+        violations = [personal.redact(v) for v in violations]
+    return frame, violations
+
+
 def ingest_source(
     spec: SourceSpec,
     landing: Landing,
@@ -248,13 +153,17 @@ def ingest_source(
     quarantine_dir: Path,
     keep_originals: bool,
     log: Log = print,
+    pseudo_key: bytes | None = None,
 ) -> IngestReport:
-    extracts = landing.of(spec.source)
-    report = IngestReport(source=spec.source, files_found=len(extracts))
+    """Ingest every file of `spec` found in the landing folder. `pseudo_key` is required to load
+    a personal source (see ingest.personal)."""
+    extracts = landing.of(spec.name)
+    report = IngestReport(source=spec.name, files_found=len(extracts))
+    build_db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(build_db)) as con:
         ensure_table(con, spec.table, spec.columns)
         if not extracts:
-            log(f"{spec.source} : aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
+            log(f"{spec.label} : aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
         hashes = {extract.path: file_sha256(extract.path) for extract in extracts}
         ambiguous = competing_files(spec, extracts, hashes, landing.root)
         # Files whose units come from their rows may overlap (census editions, births files
@@ -266,7 +175,7 @@ def ingest_source(
         claimed: dict[tuple, str] = {}  # (year, variable) -> file, for overlap_is_conflict
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
-            prefix = f"{spec.source} [{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
+            prefix = f"{spec.label} [{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
             file_hash = hashes[extract.path]
             if extract.path in ambiguous:
                 report.violations.append(ambiguous[extract.path])
@@ -279,20 +188,24 @@ def ingest_source(
                 report.files_unchanged.append(name)
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
                 continue
-            try:
-                if extract.error is not None:
-                    raise extract.error
-                frame = spec.read(extract)
-                violations = quality.validate(spec.suite(extract, frame), frame, name)
-            except ContractError as error:
-                violations = error.violations
+            if spec.personal and pseudo_key is None:
+                violation = ContractViolation(
+                    display_path(extract.path, landing.root), "cle_pseudonymisation",
+                    f"données personnelles non chargées : la variable d'environnement {personal.KEY_VARIABLE} "
+                    "(clé de pseudonymisation) n'est pas définie",
+                )
+                report.violations.append(violation)
+                log(f"{prefix} : NON CHARGÉ, {violation.message}")
+                continue
+            frame, violations = read_and_check(spec, extract, pseudo_key)
             for violation in violations:  # "2021/donnees_communes.csv", not just its name
                 violation.file = display_path(extract.path, landing.root)
             if violations:
                 report.violations.extend(violations)
-                target = quarantine(extract.path, violations, quarantine_dir, keep_originals)
+                target = quarantine(extract.path, violations, quarantine_dir, keep_originals, spec.personal)
                 report.quarantined.append(str(target))
-                log(f"{prefix} : REJETÉ ({len(violations)} anomalie(s)), mis en quarantaine : {target.parent}")
+                where = "rapport en quarantaine" if spec.personal else "mis en quarantaine"
+                log(f"{prefix} : REJETÉ ({len(violations)} anomalie(s)), {where} : {target.parent}")
                 continue
             unit, unit_filter = spec.unit(extract, frame)
             if spec.overlap_is_conflict:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from ingest import quality
 from ingest.discovery import identify
 from ingest.errors import ContractError, ContractViolation
-from ingest.pipeline import SOURCES
-from ingest.sources.territory import read_cog_communes, read_epci_composition
-
-READERS_WITHOUT_SUITE = {
-    "cog_communes": lambda e: read_cog_communes(e.path),
-    "epci_composition": lambda e: read_epci_composition(e.path),
-}
+from ingest.pipeline import read_and_check
+from ingest.registry import SOURCES
 
 
 def validate_file(path: Path) -> list[ContractViolation]:
@@ -24,19 +19,14 @@ def validate_file(path: Path) -> list[ContractViolation]:
     try:
         # As in a landing folder, the year may come from the file's own folder (2021/...), no higher.
         extract = identify(path, path.parent.parent)
-        if extract is None:
-            return [ContractViolation(path.name, "source_reconnue",
-                                      "fichier non reconnu : aucun lecteur ne correspond à son nom ni à son en-tête")]
-        if extract.error is not None:
-            return extract.error.violations
-        if extract.source in READERS_WITHOUT_SUITE:
-            READERS_WITHOUT_SUITE[extract.source](extract)
-            return []
-        spec = SOURCES[extract.source]
-        frame = spec.read(extract)
-        return quality.validate(spec.suite(extract, frame), frame, path.name)
     except ContractError as error:
         return error.violations
+    if extract is None:
+        return [ContractViolation(path.name, "source_reconnue",
+                                  "fichier non reconnu : aucun lecteur ne correspond à son nom ni à son en-tête")]
+    # Nothing is written: a personal source is checked with a throwaway key.
+    _frame, violations = read_and_check(SOURCES[extract.source], extract, pseudo_key=os.urandom(32))
+    return violations
 
 
 def validate_files(paths: list[Path]) -> list[tuple[Path, list[ContractViolation]]]:

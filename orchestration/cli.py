@@ -1,6 +1,7 @@
 """`ctg`: the command line of the CTG warehouse.
 
     ctg refresh [--landing DIR | --sample] [--warehouse FILE] [--territory SIREN]
+                [--all-departement-communes] [--rebuild]
     ctg validate FILE...
 
 `refresh` runs the Dagster job `full_refresh` in-process (the job the nightly schedule runs),
@@ -17,24 +18,19 @@ import sys
 import time
 from pathlib import Path
 
+from ingest.registry import SOURCE_LIST, SOURCES
 from orchestration.settings import DEFAULT_LANDING, DEFAULT_TERRITORY, DEFAULT_WAREHOUSE, SAMPLE_DIR, Settings
 
+# Progress labels of the steps, by Dagster step key: one per source of the registry.
 STEP_LABELS = {
+    **{"__".join(spec.asset_key): spec.label for spec in SOURCE_LIST},
     "raw__territoire_communes": "territoire",
-    "raw__insee_populations_legales": "INSEE populations légales",
-    "raw__caf_legacy": "CAF fichiers communaux historiques",
-    "raw__caf_portail": "CAF portail open data",
-    "raw__caf_onape": "CAF ONAPE accueil du jeune enfant",
-    "raw__caf_partenaire": "CAF extrait partenaire",
-    "raw__insee_recensement_ages": "INSEE recensement (âges)",
-    "raw__insee_naissances": "INSEE naissances",
     "ctg_dbt_assets": "dbt (modèles et tests)",
     "published__warehouse": "publication",
 }
 
 
 FRENCH_ERRORS = {"NothingToPublish", "ContractError"}
-EXPORTED_VARIABLES = ("CTG_LANDING_DIR", "CTG_WAREHOUSE", "CTG_TERRITORY_EPCI", "CTG_SAMPLE", "CTG_BUILD_DB")
 
 
 def say(message: str) -> None:
@@ -104,6 +100,7 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
         warehouse=Path(args.warehouse).resolve() if args.warehouse else env.warehouse,
         territory_epci=args.territory or env.territory_epci,
         use_sample=bool(args.sample) or env.use_sample and not args.landing,
+        all_departement_communes=args.all_departement_communes or env.all_departement_communes,
     )
 
 
@@ -168,10 +165,10 @@ def absent_sources(result) -> list[str]:
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         found = materialization.metadata.get("fichiers_trouves")
-        # The territory falls back on its bundled referential: not an absent source.
-        if found is not None and found.value == 0 and event.asset_key.path[0] == "raw" \
-                and event.asset_key.path[-1] != "territoire_communes":
-            absent.append(STEP_LABELS.get("raw__" + event.asset_key.path[-1], event.asset_key.path[-1]))
+        # The territory files are optional (a bundled referential stands in): not absent sources.
+        spec = SOURCES.get(event.asset_key.path[-1]) if event.asset_key.path[0] == "raw" else None
+        if found is not None and found.value == 0 and spec is not None and spec.expected:
+            absent.append(spec.label)
     return absent
 
 
@@ -233,17 +230,7 @@ def refresh(args: argparse.Namespace) -> int:
         if args.rebuild:
             for path in settings.build_db.parent.glob(settings.build_db.name + "*"):
                 path.unlink()
-        # The run exports its settings to the environment (dbt reads them); an in-process
-        # caller (tests, a notebook) gets its own environment back afterwards.
-        saved = {name: os.environ.get(name) for name in EXPORTED_VARIABLES}
-        try:
-            return run_refresh(settings, rebuilt=args.rebuild)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        return run_refresh(settings, rebuilt=args.rebuild)
 
 
 def run_refresh(settings: Settings, rebuilt: bool) -> int:
@@ -255,7 +242,6 @@ def run_refresh(settings: Settings, rebuilt: bool) -> int:
         f"arrivée {settings.landing_dir}{' (échantillon intégré)' if settings.use_sample else ''}, "
         f"entrepôt {settings.warehouse}"
     )
-    settings.export()
     say("chargement des définitions Dagster et du projet dbt…")
     from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
 
@@ -324,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     refresh_parser.add_argument("--sample", action="store_true", help="utiliser l'échantillon intégré data/sample/")
     refresh_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
     refresh_parser.add_argument("--territory", help=f"SIREN de l'EPCI (CTG_TERRITORY_EPCI, défaut {DEFAULT_TERRITORY})")
+    refresh_parser.add_argument(
+        "--all-departement-communes", action="store_true",
+        help="publier aussi chaque commune du département de comparaison (CTG_TOUTES_COMMUNES_DEPARTEMENT=1)",
+    )
     refresh_parser.add_argument(
         "--rebuild", action="store_true",
         help="repartir d'une base de construction vide : seuls les fichiers présents dans le dossier d'arrivée "

@@ -2,7 +2,8 @@
 
 One asset job, `full_refresh`, runs the whole refresh: ingest (with blocking contract
 checks), dbt build (tests as asset checks), publish. The nightly schedule and the landing
-sensor both launch it; `ctg refresh` runs it in-process.
+sensor both launch it; `ctg refresh` runs it in-process. Nothing is built at import: Dagster
+calls `defs()` when it loads the code location.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from orchestration.publish.assets import build_publish_asset
 from orchestration.resources import CtgSettingsResource
 from orchestration.schedules import landing_sensor, nightly_schedule
 from orchestration.settings import Settings
-from orchestration.transform.dbt import ctg_dbt_assets, dbt_resource
+from orchestration.transform.dbt import build_dbt_assets, dbt_resource
 
 FULL_REFRESH_JOB = "full_refresh"
 
 
 def build_definitions(settings: Settings, loggers: dict | None = None) -> dg.Definitions:
-    settings.export()
-    mart_keys = [key for key in ctg_dbt_assets.keys if key.path[0] == "marts"]
+    dbt_assets = build_dbt_assets()
+    mart_keys = [key for key in dbt_assets.keys if key.path[0] == "marts"]
     publish_asset = build_publish_asset(mart_keys)
     full_refresh = dg.define_asset_job(
         FULL_REFRESH_JOB,
@@ -29,7 +30,7 @@ def build_definitions(settings: Settings, loggers: dict | None = None) -> dg.Def
         description="Rafraîchissement complet : ingestion, contrôles, dbt, publication.",
     )
     return dg.Definitions(
-        assets=[*landing_assets, ctg_dbt_assets, publish_asset],
+        assets=[*landing_assets, dbt_assets, publish_asset],
         jobs=[full_refresh],
         schedules=[nightly_schedule(full_refresh)],
         sensors=[landing_sensor(full_refresh, settings)],
@@ -41,4 +42,6 @@ def build_definitions(settings: Settings, loggers: dict | None = None) -> dg.Def
     )
 
 
-defs = build_definitions(Settings.from_env())
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(Settings.from_env())

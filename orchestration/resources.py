@@ -19,6 +19,7 @@ class CtgSettingsResource(dg.ConfigurableResource):
     warehouse: str
     territory_epci: str
     use_sample: bool = False
+    all_departement_communes: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "CtgSettingsResource":
@@ -27,6 +28,7 @@ class CtgSettingsResource(dg.ConfigurableResource):
             warehouse=str(settings.warehouse),
             territory_epci=settings.territory_epci,
             use_sample=settings.use_sample,
+            all_departement_communes=settings.all_departement_communes,
         )
 
     @property
@@ -36,4 +38,5 @@ class CtgSettingsResource(dg.ConfigurableResource):
             warehouse=Path(self.warehouse),
             territory_epci=self.territory_epci,
             use_sample=self.use_sample,
+            all_departement_communes=self.all_departement_communes,
         )

@@ -25,16 +25,19 @@ class Settings:
     warehouse: Path  # the published DuckDB file
     territory_epci: str
     use_sample: bool = False
+    # Commune rows for every commune of the comparison département, not only the territory's.
+    all_departement_communes: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
-        use_sample = os.environ.get("CTG_SAMPLE", "").lower() in {"1", "true", "yes"}
+        use_sample = is_true(os.environ.get("CTG_SAMPLE"))
         landing = SAMPLE_DIR if use_sample else Path(os.environ.get("CTG_LANDING_DIR", DEFAULT_LANDING))
         return cls(
             landing_dir=landing.resolve(),
             warehouse=Path(os.environ.get("CTG_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),
             territory_epci=os.environ.get("CTG_TERRITORY_EPCI", DEFAULT_TERRITORY),
             use_sample=use_sample,
+            all_departement_communes=is_true(os.environ.get("CTG_TOUTES_COMMUNES_DEPARTEMENT")),
         )
 
     @property
@@ -55,11 +58,10 @@ class Settings:
     def quarantine_dir(self) -> Path:
         return self.landing_dir.parent / "quarantine"
 
-    def export(self) -> None:
-        """Make the settings visible to dbt, which runs in a subprocess."""
-        os.environ["CTG_LANDING_DIR"] = str(self.landing_dir)
-        os.environ["CTG_WAREHOUSE"] = str(self.warehouse)
-        os.environ["CTG_TERRITORY_EPCI"] = self.territory_epci
-        os.environ["CTG_SAMPLE"] = "1" if self.use_sample else ""
-        os.environ["CTG_BUILD_DB"] = str(self.build_db)
-        self.build_db.parent.mkdir(parents=True, exist_ok=True)
+    def dbt_vars(self) -> dict[str, object]:
+        """What dbt needs of the settings, passed with `--vars` (dbt runs in a subprocess)."""
+        return {"build_db": str(self.build_db), "toutes_communes_departement": self.all_departement_communes}
+
+
+def is_true(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "oui"}

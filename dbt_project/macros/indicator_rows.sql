@@ -12,12 +12,13 @@
 {#
   True when the file behind `column` (`rsa__nb_allocataire_rsa`) has that variable for the
   row's commune and year, even masked. Sources that never mask (portal, births,
-  populations) have it when it is not NULL.
+  populations) have it when it is not NULL. Which prefixes list their variables comes from the
+  source registry (macros/registry.sql).
 #}
 {% macro variable_present(column, relation_alias=none) -%}
     {%- set parts = column.split('__', 1) -%}
     {%- set qualifier = relation_alias ~ '.' if relation_alias else '' -%}
-    {%- if parts | length == 2 and parts[0] in ['config', 'nivcom', 'enfage', 'rsa', 'aah', 'aeeh', 'basrev', 'dependance', 'paje', 'partenaire', 'recensement'] -%}
+    {%- if parts | length == 2 and parts[0] in ctg_registry()['prefixes_with_variable_lists'] -%}
         coalesce(list_contains({{ qualifier }}{{ parts[0] }}__variables_presentes, '{{ parts[1] }}'), false)
     {%- else -%}
         ({{ qualifier }}{{ column }} is not null)

@@ -2,7 +2,12 @@
 -- never silently joined to nothing. Each row is a theme lacking a year that other themes have.
 {{ config(severity='warn') }}
 
-{% set themes = ['config', 'nivcom', 'enfage', 'rsa', 'aah', 'aeeh', 'basrev', 'dependance', 'paje'] %}
+{# The CAF legacy themes joined in int_communes__variables, from the source registry. #}
+{%- set registry = ctg_registry() -%}
+{%- set themes = [] -%}
+{%- for prefix, model in registry['commune_models'].items() if registry['models'][model]['source'] == 'caf_legacy' -%}
+    {%- do themes.append(prefix) -%}
+{%- endfor %}
 
 with variables as (
     select * from {{ ref('int_communes__variables') }}

@@ -38,9 +38,8 @@ class LegacyTheme:
     at_most: list[tuple[str, str]] = field(default_factory=list)  # (part, whole): part <= whole
 
     def suite(self, variables: list[str]) -> list[quality.Rule]:
-        rules = [quality.rule("code_commune", "code commune invalide", "ExpectColumnValuesToMatchRegex",
-                              column="code_commune", regex=quality.COMMUNE_OR_SPECIAL)]
-        rules += quality.non_negative_counts(variables)
+        """Codes and non-negative counts are the reader's; the suite checks parts against wholes."""
+        rules = []
         for part, whole in self.at_most:
             if part in variables and whole in variables:
                 rules.append(quality.at_most(part, whole, f"{part}_inferieur_a_{whole}",

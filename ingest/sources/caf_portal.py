@@ -19,10 +19,18 @@ from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commun
 from ingest import quality
 from ingest.quality import HEADERS_ATTR
 
+# Each data set's breakdown column and the fields the warehouse stages (every `ind…` field is loaded).
 DATASETS = {
-    "s_ben_com_f": {"dimension": None},
-    "rsa_s_type_com_f": {"dimension": "rsa_type"},
-    "ndur_s_qf_400_com_f": {"dimension": "qf_400"},
+    "s_ben_com_f": {
+        "dimension": None,
+        "variables": [
+            "indfoy_ndur", "indnbp_ndur", "indfoy_rsa", "indmtt_rsa", "indfoy_ppa", "indmtt_ppa", "indfoy_aah",
+            "indfoy_aeeh", "indfoy_af", "indfoy_cf", "indfoy_asf", "indfoy_ab", "indfoy_cmg", "indfoy_apl",
+            "indfoy_als", "indfoy_alf", "indfoy_ndural", "indfoy_ndurpaje",
+        ],
+    },
+    "rsa_s_type_com_f": {"dimension": "rsa_type", "variables": ["indfoy_rsa", "indnbp_rsa"]},
+    "ndur_s_qf_400_com_f": {"dimension": "qf_400", "variables": ["indfoy_ndur", "indnbp_ndur"]},
 }
 FILE_NAME = re.compile(r"(?P<dataset>s_ben_com_f|rsa_s_type_com_f|ndur_s_qf_400_com_f)", re.IGNORECASE)
 VALUE_COLUMN = re.compile(r"^ind(?:foy|nbp|mtt)_[a-z0-9_]+$")

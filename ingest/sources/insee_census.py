@@ -20,6 +20,9 @@ from ingest.geo import check_known_departements, normalise_commune_codes, reject
 from ingest.quality import HEADERS_ATTR
 
 FILE_NAME = re.compile(r"^base-(?:cc|ic)-evol-struct-pop-(?:19|20)\d\d.*\.csv$", re.IGNORECASE)
+# The variables the warehouse uses (every P{yy}_POP… column is loaded, these are staged).
+VARIABLES = ["pop", "pop0002", "pop0305", "pop0610", "pop1117", "pop1824", "pop0014", "pop1529",
+             "pop3044", "pop4559", "pop6074", "pop7589", "pop90p", "pop0019", "pop60p", "pop65p"]
 POPULATION_COLUMN = re.compile(r"^p(?P<yy>\d\d)_(?P<variable>pop[0-9a-z]*)$", re.IGNORECASE)
 
 

@@ -1,4 +1,4 @@
-"""Ingest assets: one per source, each writing its raw table in the build database.
+"""Ingest assets: one per source of the registry, each writing its raw table in the build database.
 
 Each asset runs its reader and Great Expectations suite on every file of its source and
 reports the outcome as a blocking asset check: when a file breaks its contract, nothing
@@ -6,14 +6,17 @@ downstream (dbt, publish) runs and the published warehouse stays as it was.
 """
 
 
-import duckdb
 import dagster as dg
+import duckdb
+import pandas as pd
 
-from ingest import quality
+from ingest import personal, quality
 from ingest.discovery import discover
 from ingest.errors import ContractError
-from ingest.pipeline import SOURCES, IngestReport, display_path, ingest_source, quarantine
-from ingest.sources.territory import read_cog_communes, read_epci_composition, resolve_territory
+from ingest.load import ensure_table
+from ingest.pipeline import IngestReport, display_path, ingest_source
+from ingest.registry import SOURCE_LIST, SOURCES, SourceSpec
+from ingest.sources.territory import resolve_territory
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 
 CONTRACT_CHECK = "contrat_du_fichier"
@@ -54,22 +57,30 @@ def materialization(report: IngestReport, **extra: dg.MetadataValue) -> dg.Mater
     )
 
 
-def build_source_asset(source: str, description: str) -> dg.AssetsDefinition:
-    spec = SOURCES[source]
-    key = dg.AssetKey(spec.table.split("."))
+def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    key = dg.AssetKey(spec.asset_key)
 
     @dg.asset(
         key=key,
         group_name="ingest",
-        description=description,
+        description=spec.description,
         pool=BUILD_DB_POOL,
         check_specs=[dg.AssetCheckSpec(CONTRACT_CHECK, asset=key, blocking=True,
                                        description="Contrat du lecteur et suite Great Expectations")],
         kinds={"python", "duckdb"},
+        metadata={"source": spec.label, "cadence": spec.cadence, "donnees_personnelles": spec.personal},
     )
     def _asset(context: dg.AssetExecutionContext, ctg: CtgSettingsResource):
         settings = ctg.settings
         landing = discover(settings.landing_dir)
+        pseudo_key = None
+        if spec.personal and landing.of(spec.name):
+            pseudo_key = personal.key_from_environment(settings.use_sample)
+            if pseudo_key == personal.DEVELOPMENT_KEY:
+                context.log.warning(
+                    f"{spec.label} : clé de pseudonymisation de développement (échantillon intégré) ; "
+                    f"en production, définissez {personal.KEY_VARIABLE}"
+                )
         report = ingest_source(
             spec,
             landing,
@@ -77,6 +88,7 @@ def build_source_asset(source: str, description: str) -> dg.AssetsDefinition:
             settings.quarantine_dir,
             keep_originals=settings.use_sample,
             log=context.log.info,
+            pseudo_key=pseudo_key,
         )
         for violation in report.violations:
             context.log.error(str(violation))
@@ -86,32 +98,26 @@ def build_source_asset(source: str, description: str) -> dg.AssetsDefinition:
     return _asset
 
 
-caf_legacy_asset = build_source_asset(
-    "caf_legacy",
-    "Fichiers communaux historiques de la CAF (NIVCOMTOTAL, ConfigFamiliale, ...), format long.",
-)
-insee_populations_asset = build_source_asset(
-    "insee_populations_legales", "Populations légales INSEE (donnees_communes.csv), par commune et année."
-)
-insee_census_asset = build_source_asset(
-    "insee_recensement_ages", "Recensement INSEE, population par âge (éditions communes et IRIS), format long."
-)
-insee_births_asset = build_source_asset("insee_naissances", "Naissances domiciliées INSEE, par commune et année.")
-caf_partner_asset = build_source_asset(
-    "caf_partenaire", "Extrait partenaire de la CAF (article 8 de la convention), format long, liste fermée de variables."
-)
-caf_portal_asset = build_source_asset(
-    "caf_portail", "Portail open data CAF actuel (s_ben_com_f, rsa_s_type_com_f, ndur_s_qf_400_com_f), arrondi à 5."
-)
-caf_onape_asset = build_source_asset(
-    "caf_onape", "Couverture en accueil du jeune enfant ONAPE (txcouv_pe_*, nbpla_pe_*), par EPCI, commune et département."
-)
-
+source_assets = [build_source_asset(spec) for spec in SOURCE_LIST]
 TERRITORY_KEY = dg.AssetKey(["raw", "territoire_communes"])
+COG_KEY = dg.AssetKey(SOURCES["insee_cog_communes"].asset_key)
+COMPOSITION_KEY = dg.AssetKey(SOURCES["insee_epci_composition"].asset_key)
+
+
+def latest_edition(con: duckdb.DuckDBPyConnection, table: str) -> tuple[pd.DataFrame | None, str | None]:
+    """The rows of the newest edition loaded in `table` (COG or EPCI composition), and its file."""
+    year = con.execute(f"select max(annee) from {table}").fetchone()[0]
+    if year is None:
+        return None, None
+    frame = con.execute(f"select * exclude (annee, source_file, file_hash, loaded_at) from {table} where annee = ?",
+                        [year]).df()
+    origin = con.execute(f"select any_value(source_file) from {table} where annee = ?", [year]).fetchone()[0]
+    return frame, origin
 
 
 @dg.asset(
     key=TERRITORY_KEY,
+    deps=[COG_KEY, COMPOSITION_KEY],
     group_name="ingest",
     description="Communes de l'EPCI du territoire et département de comparaison.",
     pool=BUILD_DB_POOL,
@@ -119,20 +125,19 @@ TERRITORY_KEY = dg.AssetKey(["raw", "territoire_communes"])
     kinds={"python", "duckdb"},
 )
 def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResource):
+    """The territory from the newest EPCI composition and COG loaded (same path as every
+    source: ledger, quarantine, report), or the bundled referential."""
     settings = ctg.settings
-    landing = discover(settings.landing_dir)
     report = IngestReport(source="territoire")
     frame = territory = None
-    composition_files = landing.of("epci_composition")
-    cog_files = landing.of("cog_communes")
-    report.files_found = len(composition_files) + len(cog_files)
-    # The newest edition wins when several are dropped.
-    composition_file = max(composition_files, key=lambda e: e.year, default=None)
-    cog_file = max(cog_files, key=lambda e: e.year, default=None)
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.build_db)) as con:
+        for spec in (SOURCES["insee_cog_communes"], SOURCES["insee_epci_composition"]):
+            ensure_table(con, spec.table, spec.columns)
+        composition, composition_file = latest_edition(con, SOURCES["insee_epci_composition"].table)
+        cog, _cog_file = latest_edition(con, SOURCES["insee_cog_communes"].table)
     try:
-        composition = read_territory_file(composition_file, read_epci_composition, settings, report)
-        cog = read_territory_file(cog_file, read_cog_communes, settings, report)
-        origin = composition_file.path.name if composition_file else "référentiel intégré"
+        origin = composition_file or "référentiel intégré"
         territory = resolve_territory(settings.territory_epci, composition, cog, origin)
         frame = territory.communes.assign(
             dep_comparaison=territory.dep_code,
@@ -141,10 +146,9 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
         )
         report.violations = quality.validate("territoire", frame.assign(ligne=range(2, len(frame) + 2)), origin)
     except ContractError as error:
-        report.violations = report.violations or error.violations
+        report.violations = error.violations
     if report.ok:
         with duckdb.connect(str(settings.build_db)) as con:
-            con.execute("create schema if not exists raw")
             con.register("territory", frame)
             con.execute("create or replace table raw.territoire_communes as select * from territory")
         report.rows_loaded = len(frame)
@@ -156,6 +160,7 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
         for violation in report.violations:
             context.log.error(str(violation))
     # The territory step reads the whole landing folder: it reports the files no reader recognises.
+    landing = discover(settings.landing_dir)
     unrecognised = [display_path(path, settings.landing_dir) for path in landing.unrecognised]
     for name in unrecognised:
         context.log.warning(f"fichier non reconnu, ignoré : {name}")
@@ -163,26 +168,4 @@ def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResou
     yield check_result(TERRITORY_KEY, report)
 
 
-def read_territory_file(extract, reader, settings, report: IngestReport):
-    """Read a COG or EPCI composition file; a broken one goes to quarantine like any extract."""
-    if extract is None:
-        return None
-    try:
-        return reader(extract.path)
-    except ContractError as error:
-        report.violations = error.violations
-        target = quarantine(extract.path, error.violations, settings.quarantine_dir, settings.use_sample)
-        report.quarantined.append(str(target))
-        raise
-
-
-landing_assets = [
-    territoire_communes,
-    insee_populations_asset,
-    insee_census_asset,
-    insee_births_asset,
-    caf_legacy_asset,
-    caf_portal_asset,
-    caf_onape_asset,
-    caf_partner_asset,
-]
+landing_assets = [*source_assets, territoire_communes]

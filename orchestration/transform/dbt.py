@@ -1,25 +1,28 @@
-"""dbt assets: the dbt project on the build database, its tests as blocking asset checks."""
+"""dbt assets: the dbt project on the build database, its tests as blocking asset checks.
 
+Nothing happens at import: `build_dbt_assets()` prepares the manifest (parsing the project
+only when a file changed since the last parse) when the definitions are built.
+"""
 
-import os
+import json
 import sys
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.resources import BUILD_DB_POOL
+from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from orchestration.settings import DBT_PROJECT_DIR
 
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-# dbt is a console script of this environment: find it even when the venv is not activated.
-_bin = str(Path(sys.executable).parent)
-if _bin not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
+DBT_ASSETS_NAME = "ctg_dbt_assets"
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+@cache
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def manifest_is_stale(project: DbtProject) -> bool:
@@ -34,37 +37,50 @@ def manifest_is_stale(project: DbtProject) -> bool:
     return any(p.stat().st_mtime > parsed_at for p in sources)
 
 
-def prepare_manifest() -> None:
+def prepare_manifest(project: DbtProject) -> None:
     """Parse the dbt project when its manifest is missing or older than its files."""
-    dbt_project.prepare_if_dev()
-    if manifest_is_stale(dbt_project):
-        dbt_project.preparer.prepare(dbt_project)
+    if manifest_is_stale(project):
+        project.preparer.prepare(project)
 
 
 class CtgDbtTranslator(DagsterDbtTranslator):
-    """Asset keys follow the warehouse: [schema, table], and sources are the raw tables."""
+    """Asset keys follow the warehouse: [schema, table]; a source's key is the one its
+    `meta.dagster.asset_key` gives (generated from the source registry)."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            declared = dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key")
+            return dg.AssetKey(declared or [dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("schema")
 
 
-prepare_manifest()
+@cache
+def build_dbt_assets() -> dg.AssetsDefinition:
+    project = dbt_project()
+    prepare_manifest(project)
 
+    @dbt_assets(
+        name=DBT_ASSETS_NAME,
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=CtgDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        pool=BUILD_DB_POOL,
+    )
+    def _dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, ctg: CtgSettingsResource):
+        ctg.settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+        yield from dbt.cli(["build", "--vars", json.dumps(ctg.settings.dbt_vars())], context=context).stream()
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=CtgDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    pool=BUILD_DB_POOL,
-)
-def ctg_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    return _dbt_assets
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
+    # dbt is a console script of this environment: found even when the venv is not activated.
+    executable = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(
+        project_dir=dbt_project(),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=str(executable) if executable.exists() else "dbt",
+    )

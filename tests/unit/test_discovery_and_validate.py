@@ -47,7 +47,8 @@ def test_validate_command_names_the_bad_line_and_loads_nothing(tmp_path, capsys)
 
 
 def test_population_file_without_year_is_quarantined_with_its_report(tmp_path):
-    from ingest.pipeline import SOURCES, ingest_source
+    from ingest.pipeline import ingest_source
+    from ingest.registry import SOURCES
 
     landing_dir = tmp_path / "landing"
     for folder in ("a", "b"):  # two rejected files with the same name in one refresh

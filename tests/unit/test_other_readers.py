@@ -138,7 +138,8 @@ def test_births_unknown_commune_is_rejected(write_file):
 
 def test_two_partner_extracts_of_one_year_with_different_variables_both_stay(tmp_path):
     from ingest.discovery import discover
-    from ingest.pipeline import SOURCES, ingest_source
+    from ingest.pipeline import ingest_source
+    from ingest.registry import SOURCES
     import duckdb
 
     landing = tmp_path / "landing"
@@ -159,7 +160,7 @@ def test_two_partner_extracts_of_one_year_with_different_variables_both_stay(tmp
 def test_portal_more_rsa_households_than_households_is_rejected(write_file):
     from ingest import quality
     from ingest.discovery import Extract
-    from ingest.pipeline import SOURCES
+    from ingest.registry import SOURCES
 
     path = write_file("s_ben_com_f.csv", TECHNICAL + ROWS.replace(";640\n", ";3010\n"))
     extract = Extract("caf_portail", path, theme="s_ben_com_f")
@@ -199,9 +200,11 @@ def test_onape_file_names_with_a_year_are_recognised():
 
 def test_census_year_out_of_range_names_the_file_columns(write_file):
     from ingest import quality
-    from ingest.pipeline import commune_rules
+    from ingest.discovery import Extract
+    from ingest.registry import SOURCES
 
     path = write_file("base-cc-evol-struct-pop-2021.CSV", "CODGEO;P88_POP\n62160;40000\n")
     frame = read_census_ages(path)
-    [violation] = quality.validate(commune_rules(["valeur"], special_allowed=False), frame, path.name)
+    spec = SOURCES["insee_recensement_ages"]
+    [violation] = quality.validate(spec.suite(Extract(spec.name, path), frame), frame, path.name)
     assert (violation.line, violation.column, violation.rule) == (2, "P{aa}_…", "annee_plausible")

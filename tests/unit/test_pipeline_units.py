@@ -5,7 +5,8 @@ import shutil
 import duckdb
 
 from ingest.discovery import discover
-from ingest.pipeline import SOURCES, ingest_source
+from ingest.pipeline import ingest_source
+from ingest.registry import SOURCES
 from orchestration.settings import SAMPLE_DIR
 
 PARTNER = "code_commune;annee;variable;valeur\n"

@@ -1,43 +1,53 @@
+"""Every Great Expectations rule of every source can fail on a file a user could drop.
+
+The readers check structure, codes and non-negative counts; the suites keep only what the
+readers cannot see (a part above its whole, an implausible year, a special row where the
+source has none). Each rule is made to fail here through `ctg validate`'s path: discovery,
+reader, then suite. The territory's rule (a commune listed twice in the EPCI composition) is
+in test_territory_asset.py.
+"""
+
 import pandas as pd
+import pytest
 
 from ingest import quality
-from ingest.sources.caf_legacy import THEMES
+from ingest.sources.caf_legacy import THEME_LIST
+from ingest.validation import validate_file
 
 
-SUITE = THEMES["nivcomtotal"].suite(["nb_enfants"])
+def rules_broken(path) -> list[tuple[int | None, str]]:
+    return [(v.line, v.rule) for v in validate_file(path)]
 
 
-def caf_frame(codes, values):
-    return pd.DataFrame(
-        {
-            "annee": 2018,
-            "code_commune": codes,
-            "libelle_commune": "x",
-            "est_special": False,
-            "ligne": range(2, len(codes) + 2),
-            "nb_enfants": pd.array(values, dtype="Int64"),
-        }
-    )
+LEGACY_PAIRS = [(theme, part, whole) for theme in THEME_LIST for part, whole in theme.at_most]
 
 
-def test_clean_frame_passes():
-    assert quality.validate(SUITE, caf_frame(["62160", "XXXXX"], [10, None]), "f.csv") == []
+@pytest.mark.parametrize(("theme", "part", "whole"), LEGACY_PAIRS,
+                         ids=[f"{t.theme}-{p}" for t, p, _w in LEGACY_PAIRS])
+def test_a_legacy_part_above_its_whole_is_rejected(write_file, theme, part, whole):
+    variables = theme.required + theme.optional
+    header = ["Communes", "Codes_Insee", *variables]
+    row = ["Outreau", "62643", *("9" if v == part else "1" if v == whole else "1" for v in variables)]
+    path = write_file(f"{theme.stems[0]}2018.csv", ";".join(header) + "\n" + ";".join(row) + "\n")
+
+    assert rules_broken(path) == [(2, f"{part}_inferieur_a_{whole}")]
 
 
-def test_negative_count_is_reported_with_its_line():
-    violations = quality.validate(SUITE, caf_frame(["62160", "62643", "62667"], [10, -3, 4]), "NIVCOMTOTAL2018.csv")
-    assert [(v.file, v.line, v.column, v.rule) for v in violations] == [
-        ("NIVCOMTOTAL2018.csv", 3, "nb_enfants", "comptage_positif")
-    ]
-    assert "« -3 »" in violations[0].message
-
-
-def test_population_suite_rejects_total_below_municipal():
-    frame = pd.DataFrame(
-        {"annee": 2016, "code_commune": ["62160"], "libelle_commune": "B", "pmun": [100], "pcap": [1], "ptot": [90], "ligne": [2]}
-    )
-    violations = quality.validate("insee_populations_legales", frame, "donnees_communes.csv")
-    assert [v.rule for v in violations] == ["population_totale"]
+@pytest.mark.parametrize(("name", "text", "broken"), [
+    ("donnees_communes_2016.csv", "DEP;CODCOM;COM;PMUN;PCAP;PTOT\n62;160;62160;100;1;90\n", [(2, "population_totale")]),
+    ("donnees_communes_1985.csv", "DEP;CODCOM;COM;PMUN;PCAP;PTOT\n62;160;62160;100;1;101\n", [(2, "annee_plausible")]),
+    ("base-cc-evol-struct-pop-2021.CSV", "CODGEO;P21_POP\n62160;40000\nXXXXX;12\n", [(3, "code_commune")]),
+    ("base-cc-evol-struct-pop-1985.CSV", "CODGEO;P85_POP\n62160;40000\n", [(2, "annee_plausible")]),
+    ("base_naissances_2018.csv", "CODGEO;NAISD18\n62160;410\nXXXXX;3\n", [(3, "code_commune")]),
+    ("base_naissances_1985.csv", "CODGEO;NAISD85\n62160;410\n", [(2, "annee_plausible")]),
+    ("extrait_partenaire_caf.csv", "code_commune;annee;variable;valeur\n62160;1850;am_actives;10\n", [(2, "annee_plausible")]),
+    ("txcouv_pe_com.csv", "numcom;annee;txcouv_com\n62160;1850;45.2\n", [(2, "annee_plausible")]),
+    ("s_ben_com_f.csv", "dtreffre;numcomdo;indfoy_ndur;indfoy_rsa\n1950-12;62160;100;10\n", [(2, "annee_plausible")]),
+    ("s_ben_com_f.csv", "dtreffre;numcomdo;indfoy_ndur;indfoy_rsa\n2021-12;62160;100;110\n",
+     [(2, "indfoy_rsa_au_plus_foyers")]),
+])
+def test_each_source_rule_can_fail(write_file, name, text, broken):
+    assert rules_broken(write_file(name, text)) == broken
 
 
 def test_each_violation_is_matched_to_its_own_rule_whatever_order_gx_returns():

@@ -2,40 +2,82 @@ import dagster as dg
 import duckdb
 from openpyxl import Workbook
 
-from orchestration.ingest.assets import territoire_communes
+from ingest.registry import SOURCES
+from orchestration.ingest.assets import source_assets, territoire_communes
 from orchestration.resources import CtgSettingsResource
 from orchestration.settings import Settings
 
+TERRITORY_FILES = {"insee_cog_communes", "insee_epci_composition"}
+
 
 def run(tmp_path, territory="246200729"):
+    """The territory step after the COG and EPCI composition ingest steps, as in a refresh."""
     settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "wh" / "ctg.duckdb", territory_epci=territory)
-    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    result = dg.materialize([territoire_communes], resources={"ctg": CtgSettingsResource.from_settings(settings)},
+    assets = [a for a in source_assets if a.key.path[-1] in TERRITORY_FILES] + [territoire_communes]
+    result = dg.materialize(assets, resources={"ctg": CtgSettingsResource.from_settings(settings)},
                             raise_on_error=False)
-    [evaluation] = result.get_asset_check_evaluations()
-    return settings, evaluation
+    evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    return settings, evaluations
+
+
+def composition_file(landing, rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Composition_communale"
+    for row in rows:
+        sheet.append(row)
+    path = landing / "Intercommunalite_Metropole_au_01-01-2024.xlsx"
+    workbook.save(path)
+    return path
 
 
 def test_bundled_territory_is_written_to_the_build_database(tmp_path):
     (tmp_path / "landing").mkdir()
-    settings, evaluation = run(tmp_path)
-    assert evaluation.passed
+    settings, evaluations = run(tmp_path)
+    assert evaluations["territoire_communes"].passed
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         assert con.execute("select count(*), any_value(dep_comparaison_libelle) from raw.territoire_communes").fetchone() == (22, "Pas-de-Calais")
+
+
+def test_composition_file_is_loaded_like_any_source_and_gives_the_territory(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    composition_file(landing, [["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP"],
+                               ["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62"],
+                               ["62643", "Outreau", "246200729", "CA du Boulonnais", "62"]])
+
+    settings, evaluations = run(tmp_path)
+
+    assert all(e.passed for e in evaluations.values())
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        assert con.execute("select count(*), any_value(origine) from raw.territoire_communes").fetchone() == (
+            2, "Intercommunalite_Metropole_au_01-01-2024.xlsx")
+        ledger = con.execute("select unit, source_file from raw._chargements where table_name = ?",
+                             [SOURCES["insee_epci_composition"].table]).fetchall()
+    assert ledger == [("2024", "Intercommunalite_Metropole_au_01-01-2024.xlsx")]
+
+
+def test_an_epci_composition_listing_a_commune_twice_fails_the_territory_check(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    composition_file(landing, [["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP"],
+                               ["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62"],
+                               ["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62"]])
+
+    _, evaluations = run(tmp_path)
+
+    assert not evaluations["territoire_communes"].passed
+    assert "cle_unique" in str(evaluations["territoire_communes"].metadata["anomalies"].value)
 
 
 def test_broken_epci_composition_file_fails_the_check_and_goes_to_quarantine(tmp_path):
     landing = tmp_path / "landing"
     landing.mkdir()
-    workbook = Workbook()
-    workbook.active.title = "Composition_communale"
-    workbook.active.append(["code", "nom"])  # no CODGEO header row
-    path = landing / "Intercommunalite_Metropole_au_01-01-2024.xlsx"
-    workbook.save(path)
+    path = composition_file(landing, [["code", "nom"]])  # no CODGEO header row
 
-    _, evaluation = run(tmp_path)
+    _, evaluations = run(tmp_path)
 
-    assert not evaluation.passed
-    assert "CODGEO" in str(evaluation.metadata["anomalies"].value)
+    assert not evaluations["insee_epci_composition"].passed
+    assert "CODGEO" in str(evaluations["insee_epci_composition"].metadata["anomalies"].value)
     assert not path.exists()
     assert list((tmp_path / "quarantine").rglob("*.xlsx.rapport.txt"))

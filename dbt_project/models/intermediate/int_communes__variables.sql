@@ -7,21 +7,8 @@
   the 2016 population).
 #}
 
-{% set sources = {
-    'config': 'stg_caf__config_familiale',
-    'nivcom': 'stg_caf__nivcomtotal',
-    'enfage': 'stg_caf__enfant_age',
-    'rsa': 'stg_caf__rsa',
-    'aah': 'stg_caf__aah',
-    'aeeh': 'stg_caf__aeeh',
-    'basrev': 'stg_caf__bas_revenu',
-    'dependance': 'stg_caf__dependance',
-    'paje': 'stg_caf__paje',
-    'portail': 'stg_caf__portail_beneficiaires',
-    'partenaire': 'stg_caf__partenaire',
-    'recensement': 'stg_insee__recensement_ages',
-    'naissances': 'stg_insee__naissances',
-} %}
+{# prefix -> staging model, from the source registry (macros/registry.sql) #}
+{% set sources = ctg_registry()['commune_models'] %}
 {% set keys = ['code_commune', 'annee', 'dep_code', 'libelle_commune', 'mois'] %}
 
 with

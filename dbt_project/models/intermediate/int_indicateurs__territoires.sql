@@ -27,8 +27,8 @@ commune_names as (
     select * from {{ ref('int_communes__libelles') }}
 ),
 
--- Commune rows: the territory's communes; with CTG_TOUTES_COMMUNES_DEPARTEMENT=1, every
--- commune of the comparison département too (off by default).
+-- Commune rows: the territory's communes; with the var toutes_communes_departement
+-- (ctg refresh --all-departement-communes), every commune of the comparison département too.
 commune_level as (
     select
         communes.indicateur_code,
@@ -48,7 +48,7 @@ commune_level as (
     left join commune_names
         on communes.code_commune = commune_names.code_commune
     where territoire_communes.code_commune is not null
-    {% if env_var('CTG_TOUTES_COMMUNES_DEPARTEMENT', '') in ['1', 'true', 'yes'] %}
+    {% if var('toutes_communes_departement', false) %}
         or communes.dep_code in (select dep_code from territoire)
     {% endif %}
 ),

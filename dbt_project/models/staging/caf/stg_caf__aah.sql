@@ -1,1 +1,1 @@
-{{ stg_caf_legacy('aah', ['nb_allocataires', 'all_aah']) }}
+{{ stg_caf_legacy('aah', staged_variables('stg_caf__aah')) }}

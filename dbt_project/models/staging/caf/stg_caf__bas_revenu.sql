@@ -1,1 +1,1 @@
-{{ stg_caf_legacy('bas_revenu', ['all_bas_revenu', 'pers_bas_revenu', 'nb_pers_couv_ress', 'nb_allocataires_ress']) }}
+{{ stg_caf_legacy('bas_revenu', staged_variables('stg_caf__bas_revenu')) }}

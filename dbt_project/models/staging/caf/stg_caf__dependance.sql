@@ -1,1 +1,1 @@
-{{ stg_caf_legacy('dependance', ['nb_allocataires', 'tr50pfrb', 'tr100pfrb']) }}
+{{ stg_caf_legacy('dependance', staged_variables('stg_caf__dependance')) }}

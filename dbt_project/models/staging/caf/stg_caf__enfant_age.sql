@@ -1,1 +1,1 @@
-{{ stg_caf_legacy('enfant_age', ['nb_enfants_0_2_ans', 'nb_enfants_3_5_ans', 'nb_enfants_6_11_ans', 'nb_enfants_12_15_ans', 'nb_enfants_16_17_ans', 'nb_enfants_18_19_ans', 'nb_enfants_20_24_ans', 'nb_enfants']) }}
+{{ stg_caf_legacy('enfant_age', staged_variables('stg_caf__enfant_age')) }}

@@ -1,1 +1,1 @@
-{{ stg_caf_legacy('logement', ['nb_allocataires', 'total_allocataires_logement', 'total_alf', 'total_als', 'total_apl']) }}
+{{ stg_caf_legacy('logement', staged_variables('stg_caf__logement')) }}

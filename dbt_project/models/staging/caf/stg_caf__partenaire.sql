@@ -1,8 +1,4 @@
-{% set variables = [
-    'am_actives', 'am_actives_55_plus', 'am_actives_au_moins_un_mois', 'familles_employeur_am',
-    'enfants_moins3_parents_actifs', 'enfants_moins3_cmg', 'enfants_moins3_besoin_garde',
-    'allocataires_fragiles', 'familles_afi', 'allocataires_msa', 'personnes_couvertes_msa'
-] %}
+{% set variables = staged_variables('stg_caf__partenaire') %}
 
 with source as (
     select * from {{ source('raw', 'caf_partenaire') }}

@@ -3,11 +3,7 @@
   (December; foyers of December N are in the geography of January N+1). Counts are rounded
   to 5 by the CAF.
 #}
-{% set variables = [
-    'indfoy_ndur', 'indnbp_ndur', 'indfoy_rsa', 'indmtt_rsa', 'indfoy_ppa', 'indmtt_ppa', 'indfoy_aah',
-    'indfoy_aeeh', 'indfoy_af', 'indfoy_cf', 'indfoy_asf', 'indfoy_ab', 'indfoy_cmg', 'indfoy_apl',
-    'indfoy_als', 'indfoy_alf', 'indfoy_ndural', 'indfoy_ndurpaje'
-] %}
+{% set variables = staged_variables('stg_caf__portail_beneficiaires') %}
 
 with source as (
     select * from {{ source('raw', 'caf_portail') }}

@@ -1,1 +1,1 @@
-{{ stg_caf_legacy('tranche_age', ['all0a19', 'all20a24', 'all25a29', 'all30a39', 'all40a49', 'all50a54', 'all55a59', 'all60a64', 'all65a69', 'all70ax', 'allagex', 'all50a59', 'all60ax', 'nb_allocataires']) }}
+{{ stg_caf_legacy('tranche_age', staged_variables('stg_caf__tranche_age')) }}

@@ -1,6 +1,5 @@
 {# INSEE census population by age, one row per commune and census year (IRIS summed at ingestion). #}
-{% set variables = ['pop', 'pop0002', 'pop0305', 'pop0610', 'pop1117', 'pop1824', 'pop0014', 'pop1529',
-                    'pop3044', 'pop4559', 'pop6074', 'pop7589', 'pop90p', 'pop0019', 'pop60p', 'pop65p'] %}
+{% set variables = staged_variables('stg_insee__recensement_ages') %}
 
 with source as (
     select * from {{ source('raw', 'insee_recensement_ages') }}
