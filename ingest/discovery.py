@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ingest.csvfile import decode, sniff_separator
 from ingest.extract import Extract, Landing
-from ingest.registry import SOURCE_LIST
+from ingest.registry import SOURCE_LIST, SourceSpec
 
 __all__ = ["Extract", "Landing", "discover", "identify"]
 
@@ -29,27 +29,27 @@ def header_of(path: Path) -> list[str]:
     return []
 
 
-def identify(path: Path, root: Path | None) -> Extract | None:
-    for spec in SOURCE_LIST:
+def identify(path: Path, root: Path | None, sources: list[SourceSpec] = SOURCE_LIST) -> Extract | None:
+    for spec in sources:
         if extract := spec.recognise(path, root):
             return extract
     if path.suffix.lower() != ".csv":
         return None
     header = header_of(path)
-    for spec in SOURCE_LIST:
+    for spec in sources:
         if spec.recognise_header and (extract := spec.recognise_header(path, header, root)):
             return extract
     return None
 
 
-def discover(root: Path) -> Landing:
+def discover(root: Path, sources: list[SourceSpec] = SOURCE_LIST) -> Landing:
     landing = Landing(root=root)
     if not root.is_dir():
         return landing
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         if path.name.startswith(".") or path.suffix.lower() in IGNORED_SUFFIXES:
             continue
-        extract = identify(path, root)
+        extract = identify(path, root, sources)
         if extract is None:
             landing.unrecognised.append(path)
         else:

@@ -163,7 +163,7 @@ def ingest_source(
     with duckdb.connect(str(build_db)) as con:
         ensure_table(con, spec.table, spec.columns)
         if not extracts:
-            log(f"{spec.label} : aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
+            log(f"aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
         hashes = {extract.path: file_sha256(extract.path) for extract in extracts}
         ambiguous = competing_files(spec, extracts, hashes, landing.root)
         # Files whose units come from their rows may overlap (census editions, births files
@@ -175,7 +175,7 @@ def ingest_source(
         claimed: dict[tuple, str] = {}  # (year, variable) -> file, for overlap_is_conflict
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
-            prefix = f"{spec.label} [{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
+            prefix = f"[{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
             file_hash = hashes[extract.path]
             if extract.path in ambiguous:
                 report.violations.append(ambiguous[extract.path])

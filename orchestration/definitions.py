@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.ingest.assets import landing_assets
+from ingest.registry import SOURCE_LIST, SourceSpec
+from orchestration.ingest.assets import build_landing_assets
 from orchestration.publish.assets import build_publish_asset
 from orchestration.resources import CtgSettingsResource
 from orchestration.schedules import landing_sensor, nightly_schedule
@@ -20,7 +21,9 @@ from orchestration.transform.dbt import build_dbt_assets, dbt_resource
 FULL_REFRESH_JOB = "full_refresh"
 
 
-def build_definitions(settings: Settings, loggers: dict | None = None) -> dg.Definitions:
+def build_definitions(
+    settings: Settings, loggers: dict | None = None, sources: list[SourceSpec] = SOURCE_LIST
+) -> dg.Definitions:
     dbt_assets = build_dbt_assets()
     mart_keys = [key for key in dbt_assets.keys if key.path[0] == "marts"]
     publish_asset = build_publish_asset(mart_keys)
@@ -30,7 +33,7 @@ def build_definitions(settings: Settings, loggers: dict | None = None) -> dg.Def
         description="Rafraîchissement complet : ingestion, contrôles, dbt, publication.",
     )
     return dg.Definitions(
-        assets=[*landing_assets, dbt_assets, publish_asset],
+        assets=[*build_landing_assets(sources), dbt_assets, publish_asset],
         jobs=[full_refresh],
         schedules=[nightly_schedule(full_refresh)],
         sensors=[landing_sensor(full_refresh, settings)],

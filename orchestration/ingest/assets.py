@@ -57,7 +57,7 @@ def materialization(report: IngestReport, **extra: dg.MetadataValue) -> dg.Mater
     )
 
 
-def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+def build_source_asset(spec: SourceSpec, sources: list[SourceSpec]) -> dg.AssetsDefinition:
     key = dg.AssetKey(spec.asset_key)
 
     @dg.asset(
@@ -72,7 +72,7 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, ctg: CtgSettingsResource):
         settings = ctg.settings
-        landing = discover(settings.landing_dir)
+        landing = discover(settings.landing_dir, sources)
         pseudo_key = None
         if spec.personal and landing.of(spec.name):
             pseudo_key = personal.key_from_environment(settings.use_sample)
@@ -98,7 +98,6 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     return _asset
 
 
-source_assets = [build_source_asset(spec) for spec in SOURCE_LIST]
 TERRITORY_KEY = dg.AssetKey(["raw", "territoire_communes"])
 COG_KEY = dg.AssetKey(SOURCES["insee_cog_communes"].asset_key)
 COMPOSITION_KEY = dg.AssetKey(SOURCES["insee_epci_composition"].asset_key)
@@ -115,57 +114,62 @@ def latest_edition(con: duckdb.DuckDBPyConnection, table: str) -> tuple[pd.DataF
     return frame, origin
 
 
-@dg.asset(
-    key=TERRITORY_KEY,
-    deps=[COG_KEY, COMPOSITION_KEY],
-    group_name="ingest",
-    description="Communes de l'EPCI du territoire et département de comparaison.",
-    pool=BUILD_DB_POOL,
-    check_specs=[dg.AssetCheckSpec(CONTRACT_CHECK, asset=TERRITORY_KEY, blocking=True)],
-    kinds={"python", "duckdb"},
-)
-def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResource):
-    """The territory from the newest EPCI composition and COG loaded (same path as every
-    source: ledger, quarantine, report), or the bundled referential."""
-    settings = ctg.settings
-    report = IngestReport(source="territoire")
-    frame = territory = None
-    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.build_db)) as con:
-        for spec in (SOURCES["insee_cog_communes"], SOURCES["insee_epci_composition"]):
-            ensure_table(con, spec.table, spec.columns)
-        composition, composition_file = latest_edition(con, SOURCES["insee_epci_composition"].table)
-        cog, _cog_file = latest_edition(con, SOURCES["insee_cog_communes"].table)
-    try:
-        origin = composition_file or "référentiel intégré"
-        territory = resolve_territory(settings.territory_epci, composition, cog, origin)
-        frame = territory.communes.assign(
-            dep_comparaison=territory.dep_code,
-            dep_comparaison_libelle=territory.dep_libelle,
-            origine=territory.origin,
-        )
-        report.violations = quality.validate("territoire", frame.assign(ligne=range(2, len(frame) + 2)), origin)
-    except ContractError as error:
-        report.violations = error.violations
-    if report.ok:
+def build_territory_asset(sources: list[SourceSpec]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=TERRITORY_KEY,
+        deps=[COG_KEY, COMPOSITION_KEY],
+        group_name="ingest",
+        description="Communes de l'EPCI du territoire et département de comparaison.",
+        pool=BUILD_DB_POOL,
+        check_specs=[dg.AssetCheckSpec(CONTRACT_CHECK, asset=TERRITORY_KEY, blocking=True)],
+        kinds={"python", "duckdb"},
+    )
+    def territoire_communes(context: dg.AssetExecutionContext, ctg: CtgSettingsResource):
+        """The territory from the newest EPCI composition and COG loaded (same path as every
+        source: ledger, quarantine, report), or the bundled referential."""
+        settings = ctg.settings
+        report = IngestReport(source="territoire")
+        frame = territory = None
+        settings.build_db.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(settings.build_db)) as con:
-            con.register("territory", frame)
-            con.execute("create or replace table raw.territoire_communes as select * from territory")
-        report.rows_loaded = len(frame)
-        context.log.info(
-            f"territoire {territory.epci_siren} ({territory.epci_libelle}) : {len(frame)} communes, "
-            f"département de comparaison {territory.dep_code} ({territory.dep_libelle}), source : {territory.origin}"
-        )
-    else:
-        for violation in report.violations:
-            context.log.error(str(violation))
-    # The territory step reads the whole landing folder: it reports the files no reader recognises.
-    landing = discover(settings.landing_dir)
-    unrecognised = [display_path(path, settings.landing_dir) for path in landing.unrecognised]
-    for name in unrecognised:
-        context.log.warning(f"fichier non reconnu, ignoré : {name}")
-    yield materialization(report, **{UNRECOGNISED_METADATA: dg.MetadataValue.json(unrecognised)})
-    yield check_result(TERRITORY_KEY, report)
+            for spec in (SOURCES["insee_cog_communes"], SOURCES["insee_epci_composition"]):
+                ensure_table(con, spec.table, spec.columns)
+            composition, composition_file = latest_edition(con, SOURCES["insee_epci_composition"].table)
+            cog, _cog_file = latest_edition(con, SOURCES["insee_cog_communes"].table)
+        try:
+            origin = composition_file or "référentiel intégré"
+            territory = resolve_territory(settings.territory_epci, composition, cog, origin)
+            frame = territory.communes.assign(
+                dep_comparaison=territory.dep_code,
+                dep_comparaison_libelle=territory.dep_libelle,
+                origine=territory.origin,
+            )
+            report.violations = quality.validate("territoire", frame.assign(ligne=range(2, len(frame) + 2)), origin)
+        except ContractError as error:
+            report.violations = error.violations
+        if report.ok:
+            with duckdb.connect(str(settings.build_db)) as con:
+                con.register("territory", frame)
+                con.execute("create or replace table raw.territoire_communes as select * from territory")
+            report.rows_loaded = len(frame)
+            context.log.info(
+                f"territoire {territory.epci_siren} ({territory.epci_libelle}) : {len(frame)} communes, "
+                f"département de comparaison {territory.dep_code} ({territory.dep_libelle}), source : {territory.origin}"
+            )
+        else:
+            for violation in report.violations:
+                context.log.error(str(violation))
+        # The territory step reads the whole landing folder: it reports the files no reader recognises.
+        landing = discover(settings.landing_dir, sources)
+        unrecognised = [display_path(path, settings.landing_dir) for path in landing.unrecognised]
+        for name in unrecognised:
+            context.log.warning(f"fichier non reconnu, ignoré : {name}")
+        yield materialization(report, **{UNRECOGNISED_METADATA: dg.MetadataValue.json(unrecognised)})
+        yield check_result(TERRITORY_KEY, report)
+
+    return territoire_communes
 
 
-landing_assets = [*source_assets, territoire_communes]
+def build_landing_assets(sources: list[SourceSpec] = SOURCE_LIST) -> list[dg.AssetsDefinition]:
+    """One ingest asset per source of the registry, and the territory step."""
+    return [*(build_source_asset(spec, sources) for spec in sources), build_territory_asset(sources)]

@@ -9,12 +9,14 @@ Two files are generated, never edited by hand:
 - `macros/registry.sql`: `ctg_registry()`, the staging models of each source with the
   variables they pivot and their prefix in `int_communes__variables`, and the prefixes whose
   models list the variables each file has (`variables_presentes`).
-tests/unit/test_registry.py fails when they disagree with the registry.
+`disagreements()` (run by tests/unit/test_registry.py and `--check`) also finds a staging
+model that writes its variable list itself, or reads a raw table no source loads.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -96,17 +98,36 @@ def generated_files(specs: list[SourceSpec] = SOURCE_LIST) -> dict[Path, str]:
     return {SOURCES_YML: sources_yml(specs), REGISTRY_MACRO: registry_macro(specs)}
 
 
-def stale_files(specs: list[SourceSpec] = SOURCE_LIST) -> list[Path]:
-    return [path for path, text in generated_files(specs).items()
-            if not path.exists() or path.read_text(encoding="utf-8") != text]
+def disagreements(specs: list[SourceSpec] = SOURCE_LIST, project_dir: Path = DBT_PROJECT_DIR) -> list[str]:
+    """Where dbt and the registry disagree, one line each (empty when they agree)."""
+    problems = []
+    for path, text in generated_files(specs).items():
+        target = project_dir / path.relative_to(DBT_PROJECT_DIR)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            problems.append(f"{target.relative_to(project_dir)} is stale: run `make dbt-registry`")
+    tables = {spec.name for spec in specs} | {TERRITORY_TABLE["name"]}
+    models = {path.stem: path for path in (project_dir / "models").rglob("*.sql")}
+    for name, path in sorted(models.items()):
+        text = path.read_text(encoding="utf-8")
+        for table in re.findall(r"source\(\s*'raw'\s*,\s*'(\w+)'\s*\)", text):
+            if table not in tables:
+                problems.append(f"{name} reads raw.{table}, which no registry source loads")
+    for spec in specs:
+        for model in spec.staging:
+            if model.model not in models:
+                problems.append(f"{spec.name}: staging model {model.model} does not exist")
+            elif model.variables and f"staged_variables('{model.model}')" not in models[model.model].read_text(encoding="utf-8"):
+                # A list written in the model would agree with the registry only by hand.
+                problems.append(f"{model.model} does not take its variables from staged_variables('{model.model}')")
+    return problems
 
 
 def main(argv: list[str]) -> int:
     if "--check" in argv:
-        stale = stale_files()
-        for path in stale:
-            print(f"{path.relative_to(DBT_PROJECT_DIR.parent)} is stale: run `make dbt-registry`", file=sys.stderr)
-        return 1 if stale else 0
+        problems = disagreements()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
     for path, text in generated_files().items():
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path.relative_to(DBT_PROJECT_DIR.parent)}")

@@ -5,7 +5,8 @@ before the current portal, no 5-year variation across kinds of source, the popul
 légales year, ratios rebuilt from sums. dbt needs the inputs of a tested model to exist in
 the database to learn their columns, so this builds a throwaway DuckDB file with the raw
 tables (empty), builds the models upstream of the unit tests with `--empty` (no rows), then
-runs `dbt test --select test_type:unit`. No sample data, no full refresh: seconds, not minutes.
+runs `dbt test --select test_type:unit`. No sample data, no full refresh: under a minute,
+most of it dbt starting and parsing twice.
 
 dbt runs in a subprocess with its own target and log folders, so that dbt_project/target
 (used by the orchestration) is never touched.
@@ -22,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.load import ensure_table
+from ingest.registry import SOURCE_LIST
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
@@ -42,22 +44,10 @@ TERRITORY_COLUMNS = (
 )
 
 
-def source_specs():
-    """The registry of sources (ingest.registry; ingest.pipeline before it moved there)."""
-    try:
-        from ingest.registry import SOURCES
-    except Exception as registry_error:  # not there yet (or mid-move): the older home
-        try:
-            from ingest.pipeline import SOURCES
-        except Exception:
-            raise registry_error from None
-    return list(SOURCES.values())
-
-
 def create_raw_tables(build_db: Path) -> None:
     """The raw tables dbt's sources read, empty, with their declared columns."""
     with duckdb.connect(str(build_db)) as con:
-        for spec in source_specs():
+        for spec in SOURCE_LIST:
             ensure_table(con, spec.table, spec.columns)
         con.execute(f"create table if not exists raw.territoire_communes ({TERRITORY_COLUMNS})")
 
@@ -70,8 +60,6 @@ def dbt_command() -> list[str]:
 def run_dbt(args: list[str], build_db: Path, work: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env["CTG_BUILD_DB"] = str(build_db)  # the profile's path, before it read var('build_db')
-    env.pop("CTG_TOUTES_COMMUNES_DEPARTEMENT", None)  # fixtures expect the territory's communes only
     command = [
         *dbt_command(),
         *args,

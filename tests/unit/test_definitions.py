@@ -1,7 +1,7 @@
 import dagster as dg
 
 from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
-from orchestration.ingest.assets import landing_assets
+from ingest.registry import SOURCE_LIST
 from orchestration.schedules import landing_sensor
 from orchestration.settings import Settings
 
@@ -26,7 +26,7 @@ def test_ingest_contract_checks_block_and_dbt_tests_are_checks(tmp_path):
     graph = build_definitions(settings(tmp_path)).resolve_asset_graph()
     checks = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
     ingest = [spec for key, spec in checks.items() if key.asset_key.path[0] == "raw"]
-    assert len(ingest) == len(landing_assets) and all(spec.blocking for spec in ingest)
+    assert len(ingest) == len(SOURCE_LIST) + 1 and all(spec.blocking for spec in ingest)
     assert any(key.asset_key.path == ["marts", "indicateurs"] for key in checks)
 
 

@@ -3,7 +3,7 @@ import duckdb
 from openpyxl import Workbook
 
 from ingest.registry import SOURCES
-from orchestration.ingest.assets import source_assets, territoire_communes
+from orchestration.ingest.assets import build_landing_assets
 from orchestration.resources import CtgSettingsResource
 from orchestration.settings import Settings
 
@@ -13,7 +13,7 @@ TERRITORY_FILES = {"insee_cog_communes", "insee_epci_composition"}
 def run(tmp_path, territory="246200729"):
     """The territory step after the COG and EPCI composition ingest steps, as in a refresh."""
     settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "wh" / "ctg.duckdb", territory_epci=territory)
-    assets = [a for a in source_assets if a.key.path[-1] in TERRITORY_FILES] + [territoire_communes]
+    assets = [a for a in build_landing_assets() if a.key.path[-1] in TERRITORY_FILES | {"territoire_communes"}]
     result = dg.materialize(assets, resources={"ctg": CtgSettingsResource.from_settings(settings)},
                             raise_on_error=False)
     evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
