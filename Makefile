@@ -6,7 +6,7 @@ export DAGSTER_HOME := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run test dev validate-definitions sample
+.PHONY: install run test lint dbt-registry dev validate-definitions sample
 
 install: $(UV)
 	$(UV) sync --frozen
@@ -20,6 +20,16 @@ run: install
 
 test: install
 	$(UV) run pytest
+
+# ruff on the Python, sqlfluff (jinja templater, no database) on the dbt models and tests.
+lint: install
+	$(UV) run ruff check .
+	cd dbt_project && $(UV) run sqlfluff lint models tests
+	$(UV) run python -m orchestration.transform.registry_sync --check
+
+# What dbt knows of the sources, regenerated from ingest/registry.py.
+dbt-registry: install
+	$(UV) run python -m orchestration.transform.registry_sync
 
 dev: install
 	$(UV) run dagster dev

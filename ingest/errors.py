@@ -44,5 +44,5 @@ class ContractError(Exception):
         message: str,
         line: int | None = None,
         column: str | None = None,
-    ) -> "ContractError":
+    ) -> ContractError:
         return cls([ContractViolation(Path(file).name, rule, message, line, column)])

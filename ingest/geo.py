@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.errors import ContractError
 from ingest.csvfile import LINE_COLUMN, TextTable
+from ingest.errors import ContractError
 
 COMMUNE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 # Rows that are not a commune: unknown commune, abroad, not located.

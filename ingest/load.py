@@ -9,7 +9,7 @@ name and hash of its file and the load time.
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -68,7 +68,7 @@ def replace_unit(
     """Replace the rows of `unit` with `frame`. `unit_filter` selects them: column = value,
     column in a list of values, or (column, column) in a list of pairs."""
     ensure_loads_table(con)
-    loaded_at = datetime.now(timezone.utc)
+    loaded_at = datetime.now(UTC)
     stamped = frame.assign(source_file=source_file, file_hash=file_hash, loaded_at=loaded_at)
     con.register("incoming", stamped)
     try:

@@ -70,9 +70,8 @@ def pseudonymise(frame: pd.DataFrame, identifying: Mapping[str, str], key: bytes
     result = frame.copy()
     for column, kind in identifying.items():
         normalise = NORMALISERS[kind]
-        result[column] = frame[column].map(
-            lambda value: token(key, normalise(str(value))) if pd.notna(value) and str(value).strip() else None
-        ).astype("string")
+        tokens = [token(key, normalise(str(v))) if pd.notna(v) and str(v).strip() else None for v in frame[column]]
+        result[column] = pd.Series(tokens, index=frame.index, dtype="string")
     return result
 
 

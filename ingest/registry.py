@@ -105,7 +105,7 @@ def by_years(prefix: str, extra_filter: dict[str, object] | None = None, scope: 
         name = f"{prefix}/{','.join(map(str, years))}"
         if scope is None:
             return name, {**(extra_filter or {}), "annee": years}
-        pairs = sorted({(int(y), str(v)) for y, v in zip(frame["annee"], frame[scope]) if pd.notna(v)})
+        pairs = sorted({(int(y), str(v)) for y, v in zip(frame["annee"], frame[scope], strict=False) if pd.notna(v)})
         name += "/" + ",".join(sorted({v for _y, v in pairs}))
         return name, {**(extra_filter or {}), ("annee", scope): pairs}
 

@@ -132,7 +132,7 @@ def failing_rows(build_db: Path, test_name: str, limit: int = 5) -> list[str]:
                 return []
             cursor = con.execute(f'select * from dbt_test__audit."{test_name}" limit {limit}')
             names = [d[0] for d in cursor.description]
-            return [", ".join(f"{n}={v}" for n, v in zip(names, row)) for row in cursor.fetchall()]
+            return [", ".join(f"{n}={v}" for n, v in zip(names, row, strict=False)) for row in cursor.fetchall()]
     except duckdb.Error:  # the build database is busy or gone: the count alone is still said
         return []
 

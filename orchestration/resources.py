@@ -22,7 +22,7 @@ class CtgSettingsResource(dg.ConfigurableResource):
     all_departement_communes: bool = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "CtgSettingsResource":
+    def from_settings(cls, settings: Settings) -> CtgSettingsResource:
         return cls(
             landing_dir=str(settings.landing_dir),
             warehouse=str(settings.warehouse),

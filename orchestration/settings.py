@@ -29,7 +29,7 @@ class Settings:
     all_departement_communes: bool = False
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         use_sample = is_true(os.environ.get("CTG_SAMPLE"))
         landing = SAMPLE_DIR if use_sample else Path(os.environ.get("CTG_LANDING_DIR", DEFAULT_LANDING))
         return cls(

@@ -59,7 +59,8 @@ def write_landing(landing: Path, codes: list[str]) -> None:
             with (caf / f"{FILE_STEMS[theme.theme]}{year}.csv").open("w", encoding="utf-8") as out:
                 out.write("Communes;Codes_Insee;" + ";".join(columns) + "\n")
                 for code in codes:
-                    out.write(f"Commune {code};{code};" + ";".join(" " if 0 < v < 5 else str(v) for v in row_values(rng, columns)) + "\n")
+                    values = (" " if 0 < v < 5 else str(v) for v in row_values(rng, columns))
+                    out.write(f"Commune {code};{code};" + ";".join(values) + "\n")
     for year in (2011, 2016):
         folder = landing / "insee" / str(year)
         folder.mkdir(parents=True)

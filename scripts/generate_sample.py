@@ -116,7 +116,7 @@ def allocate(total: int, weights: list[float]) -> list[int]:
 def mask_small(values: list[int]) -> list[int | None]:
     """CAF secrecy: 1 to 4 become blank; their mass goes to the largest cell."""
     masked = [None if 0 < v < 5 else v for v in values]
-    hidden = sum(v for v, m in zip(values, masked) if m is None)
+    hidden = sum(v for v, m in zip(values, masked, strict=False) if m is None)
     largest = max(range(len(values)), key=lambda i: values[i])
     masked[largest] += hidden
     return masked
@@ -157,7 +157,7 @@ def main() -> None:
         for group, communes in groups.items():
             weights = [p * rng.uniform(0.97, 1.03) for _, _, p in communes]
             pmun = allocate(group_total(POPULATION_TOTALS, group, year), weights)
-            for (code, name, _), value in zip(communes, pmun):
+            for (code, name, _), value in zip(communes, pmun, strict=False):
                 population[(code, year)] = value
                 pcap = round(value * rng.uniform(0.005, 0.025))
                 rows_new.append(["32", "Hauts-de-France", "62", "62" + code[2], "62" + code[3:5], code[2:], code, name, value, pcap, value + pcap])
@@ -219,7 +219,7 @@ def spread(rng: random.Random, groups: dict, weights: dict, totals: tuple[int, i
     for group, communes in groups.items():
         total = totals[0] if group == "cab" else totals[1] - totals[0]
         allocated = allocate(total, [weights[code] * rng.uniform(1 - noise, 1 + noise) for code, _, _ in communes])
-        values.update({code: v for (code, _, _), v in zip(communes, allocated)})
+        values.update({code: v for (code, _, _), v in zip(communes, allocated, strict=False)})
     return values
 
 
@@ -227,7 +227,7 @@ def masked_by_group(groups: dict, values: dict[str, int]) -> dict[str, int | Non
     result = {}
     for communes in groups.values():
         codes = [code for code, _, _ in communes]
-        result.update(zip(codes, mask_small([values[c] for c in codes])))
+        result.update(zip(codes, mask_small([values[c] for c in codes]), strict=False))
     return result
 
 

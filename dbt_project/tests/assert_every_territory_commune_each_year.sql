@@ -23,6 +23,8 @@ per_indicator_year as (
     group by indicateurs.indicateur_code, indicateurs.annee
 )
 
-select per_indicator_year.*, (select count(*) from territoire_communes) as communes_attendues
+select
+    per_indicator_year.*,
+    (select count(*) from territoire_communes) as communes_attendues
 from per_indicator_year
 where per_indicator_year.communes <> (select count(*) from territoire_communes)

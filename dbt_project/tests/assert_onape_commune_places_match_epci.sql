@@ -17,7 +17,10 @@ territoire_communes as (
 ),
 
 commune_sums as (
-    select places.annee, sum(places.valeur) as places_communes, count(*) as communes
+    select
+        places.annee,
+        sum(places.valeur) as places_communes,
+        count(*) as communes
     from places
     inner join territoire_communes
         on places.territoire_niveau = 'commune'
@@ -26,14 +29,18 @@ commune_sums as (
 ),
 
 epci as (
-    select places.annee, places.valeur as places_epci
+    select
+        places.annee,
+        places.valeur as places_epci
     from places
     inner join territoire
         on places.territoire_niveau = 'epci'
         and places.territoire_code = territoire.epci_siren
 )
 
-select commune_sums.*, epci.places_epci
+select
+    commune_sums.*,
+    epci.places_epci
 from commune_sums
 inner join epci on commune_sums.annee = epci.annee
 where commune_sums.places_communes > 1.02 * epci.places_epci

@@ -15,8 +15,12 @@ with variables as (
 
 theme_years as (
     {% for theme in themes %}
-    select distinct '{{ theme }}' as theme, annee from variables where a_{{ theme }}
-    {% if not loop.last %}union all{% endif %}
+        select distinct
+            '{{ theme }}' as theme,
+            annee
+        from variables
+        where a_{{ theme }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -28,7 +32,9 @@ years as (
     select distinct annee from theme_years
 )
 
-select themes.theme as theme_sans_annee, years.annee
+select
+    themes.theme as theme_sans_annee,
+    years.annee
 from themes
 cross join years
 left join theme_years

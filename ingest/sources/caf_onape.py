@@ -48,12 +48,15 @@ def read_onape(path: Path, measure: str, level: str) -> pd.DataFrame:
         raise ContractError.single(path, "code_territoire", f"code de territoire invalide « {codes[first]} »",
                                    line=int(frame.at[first, LINE_COLUMN]), column=columns[key])
     years = parse_counts(table, "annee", columns["annee"], allow_blank=False)
-    reject_duplicates(table, pd.DataFrame({"c": codes, "a": years})[~placeholder], columns[key], "territoire présent deux fois pour la même année")
+    keys = pd.DataFrame({"c": codes, "a": years})[~placeholder]
+    reject_duplicates(table, keys, columns[key], "territoire présent deux fois pour la même année")
     suffix = f"_{level}"
     value_headers = [h for h in frame.columns if h.lower().endswith(suffix) and h.lower() != key]
     if not value_headers:
-        raise ContractError.single(path, "colonne_obligatoire", f"aucune colonne de valeur en …{suffix}", line=table.header_line, column=f"…{suffix}")
-    wide = pd.DataFrame({"territoire_code": codes, "annee": years.astype("int32"), "est_placeholder": placeholder, "ligne": frame[LINE_COLUMN]})
+        raise ContractError.single(path, "colonne_obligatoire", f"aucune colonne de valeur en …{suffix}",
+                                   line=table.header_line, column=f"…{suffix}")
+    wide = pd.DataFrame({"territoire_code": codes, "annee": years.astype("int32"), "est_placeholder": placeholder,
+                         "ligne": frame[LINE_COLUMN]})
     for header in value_headers:
         wide[header.lower()[: -len(suffix)]] = parse_numbers(table, header, non_negative=True)
     long = wide.melt(id_vars=["territoire_code", "annee", "est_placeholder", "ligne"], var_name="variable", value_name="valeur")

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ingest import quality
 from ingest.csvfile import LINE_COLUMN, TextTable, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
-from ingest import quality
 from ingest.quality import HEADERS_ATTR
 
 # Each data set's breakdown column and the fields the warehouse stages (every `ind…` field is loaded).

@@ -104,7 +104,7 @@ def read_epci_composition(path: Path) -> pd.DataFrame:
             )
     records = []
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        values = dict(zip(header, row))
+        values = dict(zip(header, row, strict=False))
         code = str(values.get("CODGEO") or "").strip().upper()
         if not code:
             continue

@@ -25,6 +25,7 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 SOURCES_YML = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
 REGISTRY_MACRO = DBT_PROJECT_DIR / "macros" / "registry.sql"
+PERSONAL_MODELS = Path("models/staging/personal")
 HEADER = "generated from ingest/registry.py by `make dbt-registry`: do not edit"
 
 # Written by the territory step from the registry's COG and EPCI composition sources.
@@ -116,6 +117,9 @@ def disagreements(specs: list[SourceSpec] = SOURCE_LIST, project_dir: Path = DBT
         for model in spec.staging:
             if model.model not in models:
                 problems.append(f"{spec.name}: staging model {model.model} does not exist")
+            elif spec.personal and PERSONAL_MODELS not in models[model.model].relative_to(project_dir).parents:
+                # dbt_project.yml turns store_failures off there: failing rows are printed.
+                problems.append(f"{model.model} holds personal data: it belongs in {PERSONAL_MODELS}/")
             elif model.variables and f"staged_variables('{model.model}')" not in models[model.model].read_text(encoding="utf-8"):
                 # A list written in the model would agree with the registry only by hand.
                 problems.append(f"{model.model} does not take its variables from staged_variables('{model.model}')")

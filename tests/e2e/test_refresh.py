@@ -404,11 +404,8 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
     masked = [";".join(line.split(";")[:2] + [" "] * (len(line.split(";")) - 2)) for line in aeeh[1:]]
     (landing / "enfantAEEH2013.csv").write_text("\n".join([aeeh[0], *masked]) + "\n", encoding="cp1252")
     warehouse = tmp_path / "ctg.duckdb"
-    isolated_env.setenv("CTG_TOUTES_COMMUNES_DEPARTEMENT", "1")  # and every commune of département 62
-    try:
-        assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
-    finally:
-        isolated_env.delenv("CTG_TOUTES_COMMUNES_DEPARTEMENT")
+    # ... and every commune of département 62.
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse), "--all-departement-communes"]) == 0
     levels = published(
         warehouse,
         "select distinct territoire_niveau from marts.indicateurs where indicateur_code = 'nb_allocataires_msa' order by 1",

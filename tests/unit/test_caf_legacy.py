@@ -3,8 +3,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingest.errors import ContractError
 from ingest import quality
+from ingest.errors import ContractError
 from ingest.sources.caf_legacy import THEMES, match_file_name, read_legacy_file, to_long, variables_of
 
 NIVCOM = THEMES["nivcomtotal"]

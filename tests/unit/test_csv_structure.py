@@ -96,7 +96,7 @@ def test_a_workbook_named_csv_is_rejected_as_such(tmp_path):
 def test_a_file_mixing_utf8_and_cp1252_lines_is_rejected_at_the_first_cp1252_line(tmp_path):
     path = tmp_path / "NIVCOMTOTAL2018.csv"
     path.write_bytes(
-        HEADER.encode() + "Équihen-Plage;62300;1500;700\n".encode("utf-8") + "Saint-Léonard;62760;3000;900\n".encode("cp1252")
+        HEADER.encode() + "Équihen-Plage;62300;1500;700\n".encode() + "Saint-Léonard;62760;3000;900\n".encode("cp1252")
     )
     line, _column, rule, _message = rejection(path)
     assert (line, rule) == (3, "encodage")

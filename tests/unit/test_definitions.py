@@ -1,7 +1,7 @@
 import dagster as dg
 
-from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
 from ingest.registry import SOURCE_LIST
+from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
 from orchestration.schedules import landing_sensor
 from orchestration.settings import Settings
 
@@ -44,3 +44,19 @@ def test_landing_sensor_requests_a_run_only_when_files_change(tmp_path):
     request = sensor(dg.build_sensor_context(cursor=unchanged.cursor))
     assert isinstance(request, dg.RunRequest)
     assert request.tags["ctg/fichiers_modifies"] == "ConfigFamiliale2018.csv"
+
+
+def test_settings_reach_dbt_as_vars_not_through_the_environment(tmp_path, monkeypatch):
+    import json
+    import os
+
+    from orchestration.cli import main as _cli  # noqa: F401  (importing the CLI changes nothing)
+
+    monkeypatch.setenv("CTG_TOUTES_COMMUNES_DEPARTEMENT", "1")
+    monkeypatch.delenv("CTG_BUILD_DB", raising=False)
+    config = Settings.from_env()
+    assert config.all_departement_communes is True
+    assert json.loads(json.dumps(config.dbt_vars())) == {
+        "build_db": str(config.build_db), "toutes_communes_departement": True}
+    build_definitions(settings(tmp_path))
+    assert "CTG_BUILD_DB" not in os.environ

@@ -137,10 +137,11 @@ def test_births_unknown_commune_is_rejected(write_file):
 
 
 def test_two_partner_extracts_of_one_year_with_different_variables_both_stay(tmp_path):
+    import duckdb
+
     from ingest.discovery import discover
     from ingest.pipeline import ingest_source
     from ingest.registry import SOURCES
-    import duckdb
 
     landing = tmp_path / "landing"
     landing.mkdir()

@@ -65,3 +65,13 @@ def test_discovery_follows_the_registry_order_name_before_header(write_file):
     renamed = write_file("export.csv", "code_commune;annee;variable;valeur\n62160;2019;am_actives;1\n")
     assert identify(legacy, legacy.parent).source == "caf_legacy"
     assert identify(renamed, renamed.parent).source == "caf_partenaire"
+
+
+def test_a_personal_source_model_outside_the_personal_folder_is_a_disagreement(tmp_path):
+    project = tmp_path / "dbt_project"
+    for folder in ("models", "macros"):
+        shutil.copytree(DBT_PROJECT_DIR / folder, project / folder)
+    partner = SOURCES["caf_partenaire"]
+    specs = [dataclasses.replace(partner, personal=True) if spec is partner else spec for spec in SOURCE_LIST]
+    problems = disagreements(specs, project_dir=project)
+    assert "stg_caf__partenaire holds personal data: it belongs in models/staging/personal/" in problems

@@ -3,13 +3,19 @@
 
 with names as (
     {% for model in named_sources %}
-    select code_commune, libelle_commune from {{ ref(model) }} where libelle_commune is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            code_commune,
+            libelle_commune
+        from {{ ref(model) }}
+        where libelle_commune is not null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 final as (
-    select code_commune, min(libelle_commune) as libelle_commune
+    select
+        code_commune,
+        min(libelle_commune) as libelle_commune
     from names
     group by code_commune
 )

@@ -14,9 +14,9 @@
 with
 
 {% for prefix, model in sources.items() %}
-{{ prefix }} as (
-    select * from {{ ref(model) }}
-),
+    {{ prefix }} as (
+        select * from {{ ref(model) }}
+    ),
 {% endfor %}
 
 populations as (
@@ -25,8 +25,11 @@ populations as (
 
 spine as (
     {% for prefix in sources %}
-    select code_commune, annee from {{ prefix }}
-    {% if not loop.last %}union{% endif %}
+        select
+            code_commune,
+            annee
+        from {{ prefix }}
+        {% if not loop.last %}union{% endif %}
     {% endfor %}
 ),
 
@@ -49,8 +52,8 @@ final as (
         population_reference_years.annee_population as pop_legale_annee,
         populations.source_libelle as pop_legale__source_libelle,
         {% for prefix, model in sources.items() %}
-        {{ prefix }}.code_commune is not null as a_{{ prefix }},
-        {{ prefixed_columns(ref(model), prefix, keys) }}
+            {{ prefix }}.code_commune is not null as a_{{ prefix }},
+            {{ prefixed_columns(ref(model), prefix, keys) }}
         {% endfor %}
         true as _end
     from spine
@@ -60,9 +63,9 @@ final as (
         on spine.code_commune = populations.code_commune
         and populations.annee = population_reference_years.annee_population
     {% for prefix in sources %}
-    left join {{ prefix }}
-        on spine.code_commune = {{ prefix }}.code_commune
-        and spine.annee = {{ prefix }}.annee
+        left join {{ prefix }}
+            on spine.code_commune = {{ prefix }}.code_commune
+            and spine.annee = {{ prefix }}.annee
     {% endfor %}
 )
 

@@ -119,8 +119,14 @@ child_count_years as (
     select
         partner_years.annee,
         max(child_years.annee) as annee_enfants
-    from (select distinct annee from variables where a_partenaire) as partner_years
-    inner join (select distinct annee from variables where a_enfage) as child_years
+    from (
+        select distinct annee from variables
+        where a_partenaire
+    ) as partner_years
+    inner join (
+        select distinct annee from variables
+        where a_enfage
+    ) as child_years
         on child_years.annee between partner_years.annee - 4 and partner_years.annee
     group by partner_years.annee
 ),

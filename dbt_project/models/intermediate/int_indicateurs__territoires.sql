@@ -48,9 +48,9 @@ commune_level as (
     left join commune_names
         on communes.code_commune = commune_names.code_commune
     where territoire_communes.code_commune is not null
-    {% if var('toutes_communes_departement', false) %}
-        or communes.dep_code in (select dep_code from territoire)
-    {% endif %}
+        {% if var('toutes_communes_departement', false) %}
+            or communes.dep_code in (select territoire.dep_code from territoire)
+        {% endif %}
 ),
 
 -- Each commune row once per level it belongs to: the EPCI (its communes), and the

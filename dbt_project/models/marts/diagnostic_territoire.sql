@@ -15,15 +15,19 @@ territoire as (
 ),
 
 epci as (
-    select * from indicateurs where territoire_niveau = 'epci'
+    select * from indicateurs
+    where territoire_niveau = 'epci'
 ),
 
 departement as (
-    select * from indicateurs where territoire_niveau = 'departement'
+    select * from indicateurs
+    where territoire_niveau = 'departement'
 ),
 
 latest_year as (
-    select indicateur_code, max(annee) as annee
+    select
+        indicateur_code,
+        max(annee) as annee
     from epci
     where valeur is not null
     group by indicateur_code

@@ -12,8 +12,9 @@ valued as (
         territoires.*,
         case
             when territoires.est_ratio
-                then numerateur / nullif(denominateur, 0) * case when catalogue.unite = 'ratio' then 1 else 100 end
-            else numerateur
+                then territoires.numerateur / nullif(territoires.denominateur, 0)
+                    * case when catalogue.unite = 'ratio' then 1 else 100 end
+            else territoires.numerateur
         end as valeur
     from territoires
     left join catalogue

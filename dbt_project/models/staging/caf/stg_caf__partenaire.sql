@@ -9,7 +9,9 @@ pivoted as (
 ),
 
 files as (
-    select annee, string_agg(distinct source_file, ', ' order by source_file) as fichiers
+    select
+        annee,
+        string_agg(distinct source_file, ', ' order by source_file) as fichiers
     from source
     group by annee
 ),

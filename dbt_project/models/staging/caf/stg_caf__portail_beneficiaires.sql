@@ -11,7 +11,10 @@ with source as (
 ),
 
 latest_month as (
-    select annee, max(mois) as mois, any_value(source_file) as source_file
+    select
+        annee,
+        max(mois) as mois,
+        any_value(source_file) as source_file
     from source
     group by annee
 ),
@@ -28,7 +31,7 @@ final as (
         cast(pivoted.mois as integer) as mois,
         {% for variable in variables %}pivoted.{{ variable }},
         {% endfor %}'CAF ' || latest_month.source_file || ' (' || pivoted.annee || '-'
-            || lpad(cast(pivoted.mois as varchar), 2, '0') || ', arrondi à 5)' as source_libelle
+        || lpad(cast(pivoted.mois as varchar), 2, '0') || ', arrondi à 5)' as source_libelle
     from pivoted
     inner join latest_month
         on pivoted.annee = latest_month.annee
