@@ -75,10 +75,15 @@ def pseudonymise(frame: pd.DataFrame, identifying: Mapping[str, str], key: bytes
     return result
 
 
-def redact(violation: ContractViolation) -> ContractViolation:
-    """The violation without any cell content: what precedes the first quoted value or colon."""
+def redact(violation: ContractViolation, expected_columns: set[str]) -> ContractViolation:
+    """The violation without any cell content: what precedes the first quoted value or colon,
+    and its column only when it is one the source expects (a file without its header line
+    has a row of values as header)."""
     message = violation.message
     cut = min((i for i in (message.find("«"), message.find(" : ")) if i >= 0), default=-1)
     if cut >= 0:
         message = f"{message[:cut].rstrip()} {MASKED}"
-    return ContractViolation(violation.file, violation.rule, message, violation.line, violation.column)
+    column = violation.column
+    if column is not None and column.lower() not in expected_columns:
+        column = "(masquée)"
+    return ContractViolation(violation.file, violation.rule, message, violation.line, column)

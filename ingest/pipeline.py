@@ -62,7 +62,6 @@ def quarantine(
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / path.name
     if personal_data:
-        target = path
         kept = ("Le fichier contient des données personnelles : il n'est pas copié ici et reste dans le dossier "
                 "d'arrivée. Corrigez-le ou retirez-le.")
     elif keep_original:
@@ -142,8 +141,25 @@ def read_and_check(
         frame, violations = None, [ContractViolation(
             extract.path.name, "lecture", f"fichier illisible ({type(error).__name__}) {personal.MASKED}")]
     if spec.personal:
-        violations = [personal.redact(v) for v in violations]
+        expected = {c.split()[0].lower() for c in spec.columns.split(",")} | set(spec.identifying)
+        violations = [personal.redact(v, expected) for v in violations]
     return frame, violations
+
+
+class PersonalDataLoadError(RuntimeError):
+    """A personal file could not be loaded; the cause's message is withheld (it may quote cells)."""
+
+
+def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, frame: pd.DataFrame, file_hash: str) -> int:
+    failure = None
+    try:
+        return replace_unit(con, spec.table, unit, unit_filter, spec.rows(extract, frame), extract.path.name, file_hash)
+    except Exception as error:
+        if not spec.personal:
+            raise
+        failure = type(error).__name__
+    # Raised outside the handler, so that no chained exception carries the cause's text.
+    raise PersonalDataLoadError(f"{spec.label} : chargement impossible de {extract.path.name} ({failure}) {personal.MASKED}")
 
 
 def ingest_source(
@@ -224,7 +240,7 @@ def ingest_source(
             for flag in ("est_special", "est_placeholder"):  # counted and reported, never aggregated
                 if flag in frame:
                     report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())
-            rows = replace_unit(con, spec.table, unit, unit_filter, spec.rows(extract, frame), name, file_hash)
+            rows = load(con, spec, unit, unit_filter, extract, frame, file_hash)
             report.files_loaded.append(name)
             report.rows_loaded += rows
             log(f"{prefix} : {rows} lignes chargées (unité {unit})")

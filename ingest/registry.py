@@ -35,7 +35,8 @@ from ingest.sources import (
 
 Recognise = Callable[[Path, Path | None], Extract | None]  # (file, landing root) -> extract
 RecogniseHeader = Callable[[Path, list[str], Path | None], Extract | None]  # + lower-case header
-CADENCE_DAYS = {"annuelle": 366, "mensuelle": 31, "trimestrielle": 92}
+CADENCES = ("annuelle", "trimestrielle", "mensuelle")  # how often a producer publishes (freshness checks)
+NORMALISATIONS = ("adresse", "texte", "identifiant")  # see ingest.personal.NORMALISERS
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,14 @@ class SourceSpec:
     def asset_key(self) -> list[str]:
         return ["raw", self.name]
 
-    @property
-    def cadence_days(self) -> int:
-        return CADENCE_DAYS[self.cadence]
+    def __post_init__(self) -> None:
+        if self.cadence not in CADENCES:
+            raise ValueError(f"{self.name}: cadence {self.cadence!r} is not one of {CADENCES}")
+        if self.personal and not self.identifying:
+            raise ValueError(f"{self.name}: a personal source names its identifying columns")
+        unknown = set(self.identifying.values()) - set(NORMALISATIONS)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown normalisation {sorted(unknown)}, expected one of {NORMALISATIONS}")
 
 
 def by_years(prefix: str, extra_filter: dict[str, object] | None = None, scope: str | None = None):

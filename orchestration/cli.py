@@ -18,7 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from ingest.registry import SOURCE_LIST, SOURCES
+from ingest.pipeline import display_path
+from ingest.registry import SOURCE_LIST, SOURCES, SourceSpec
 from orchestration.settings import DEFAULT_LANDING, DEFAULT_TERRITORY, DEFAULT_WAREHOUSE, SAMPLE_DIR, Settings
 
 # Progress labels of the steps, by Dagster step key: one per source of the registry.
@@ -30,7 +31,9 @@ STEP_LABELS = {
 }
 
 
-FRENCH_ERRORS = {"NothingToPublish", "ContractError"}
+FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError"}
+# Failing rows of tests on these models are never printed: they hold pseudonymised personal data.
+PERSONAL_MODELS = {model.model for spec in SOURCE_LIST if spec.personal for model in spec.staging}
 
 
 def say(message: str) -> None:
@@ -144,7 +147,8 @@ def check_lines(evaluation, build_db: Path | None = None) -> list[str]:
     if anomalies is not None:
         lines.extend(f"  {line}" for line in str(anomalies.value).splitlines() if line.strip())
     elif failed_rows is not None:
-        examples = failing_rows(build_db, evaluation.check_name) if build_db else []
+        personal_model = evaluation.asset_key.path[-1] in PERSONAL_MODELS
+        examples = failing_rows(build_db, evaluation.check_name) if build_db and not personal_model else []
         lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)"
                      + (", par exemple :" if examples else ""))
         lines.extend(f"    {example}" for example in examples)
@@ -205,7 +209,7 @@ def failure_report(result, build_db: Path) -> list[str]:
     return lines
 
 
-def refresh(args: argparse.Namespace) -> int:
+def refresh(args: argparse.Namespace, sources: list[SourceSpec] = SOURCE_LIST) -> int:
     settings = resolve_settings(args)
     if not settings.use_sample and (
         not settings.landing_dir.is_dir() or not any(p.is_file() for p in settings.landing_dir.rglob("*"))
@@ -230,10 +234,30 @@ def refresh(args: argparse.Namespace) -> int:
         if args.rebuild:
             for path in settings.build_db.parent.glob(settings.build_db.name + "*"):
                 path.unlink()
-        return run_refresh(settings, rebuilt=args.rebuild)
+        if nothing_to_compute(settings, sources):
+            return 1
+        return run_refresh(settings, rebuilt=args.rebuild, sources=sources)
 
 
-def run_refresh(settings: Settings, rebuilt: bool) -> int:
+def nothing_to_compute(settings: Settings, sources: list[SourceSpec]) -> bool:
+    """No file of the landing is recognised and nothing was ever loaded: refused at once,
+    rather than after a whole refresh that could only compute empty tables."""
+    from ingest.discovery import discover
+
+    landing = discover(settings.landing_dir, sources)
+    if landing.extracts or settings.build_db.exists():
+        return False
+    names = [display_path(p, settings.landing_dir) for p in landing.unrecognised]
+    print(
+        f"ctg refresh : aucun extrait reconnu dans {settings.landing_dir} (fichiers non reconnus : "
+        f"{', '.join(names[:10])}{' …' if len(names) > 10 else ''}) : aucun indicateur calculé, publication refusée ; "
+        "l'entrepôt publié est conservé tel quel. Voir le README pour les noms de fichiers attendus.",
+        file=sys.stderr,
+    )
+    return True
+
+
+def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec] = SOURCE_LIST) -> int:
     started = time.monotonic()
     if rebuilt:
         say("base de construction effacée (--rebuild) : tous les fichiers du dossier d'arrivée sont relus")
@@ -245,7 +269,7 @@ def run_refresh(settings: Settings, rebuilt: bool) -> int:
     say("chargement des définitions Dagster et du projet dbt…")
     from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
 
-    defs = build_definitions(settings, loggers={"ctg_progress": progress_logger()})
+    defs = build_definitions(settings, loggers={"ctg_progress": progress_logger()}, sources=sources)
     job = defs.resolve_job_def(FULL_REFRESH_JOB)
     log_file = settings.runtime_dir / "logs" / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -302,7 +326,8 @@ def validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, sources: list[SourceSpec] = SOURCE_LIST) -> int:
+    """`sources`: the registry's; a test may add a fake source to them."""
     parser = argparse.ArgumentParser(prog="ctg", description="Entrepôt de la Convention Territoriale Globale")
     commands = parser.add_subparsers(dest="command", required=True)
     refresh_parser = commands.add_parser("refresh", help="rafraîchir et publier l'entrepôt")
@@ -324,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     validate_parser.add_argument("files", nargs="+")
     validate_parser.set_defaults(handler=validate)
     args = parser.parse_args(argv)
-    return args.handler(args)
+    return args.handler(args, sources) if args.handler is refresh else args.handler(args)
 
 
 if __name__ == "__main__":

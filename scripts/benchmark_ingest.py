@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from ingest.discovery import discover
-from ingest.pipeline import SOURCES, ingest_source
+from ingest.pipeline import ingest_source
+from ingest.registry import SOURCES
 
 CONFIG = ["NB_Allocataires", "COUP_0_ENF", "COUP_1_ENF", "COUP_2_ENF", "COUP_3_ENF", "COUP_4plus_ENF",
           "Homme_Isole", "Femme_Isolee", "MONO_1_ENF", "MONO_2_ENF", "MONO_3_ENF", "MONO_4plus_ENF"]

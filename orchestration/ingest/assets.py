@@ -33,7 +33,7 @@ def check_result(key: dg.AssetKey, report: IngestReport) -> dg.AssetCheckResult:
         description=(
             "Tous les fichiers respectent leur contrat."
             if report.ok
-            else f"{len(report.violations)} anomalie(s) ; fichiers mis en quarantaine."
+            else f"{len(report.violations)} anomalie(s) ; fichiers non chargés (voir les anomalies et la quarantaine)."
         ),
         metadata={
             "anomalies": dg.MetadataValue.md(

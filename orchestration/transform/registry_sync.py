@@ -110,7 +110,7 @@ def disagreements(specs: list[SourceSpec] = SOURCE_LIST, project_dir: Path = DBT
     models = {path.stem: path for path in (project_dir / "models").rglob("*.sql")}
     for name, path in sorted(models.items()):
         text = path.read_text(encoding="utf-8")
-        for table in re.findall(r"source\(\s*'raw'\s*,\s*'(\w+)'\s*\)", text):
+        for table in re.findall(r"source\(\s*['\"]raw['\"]\s*,\s*['\"](\w+)['\"]\s*\)", text):
             if table not in tables:
                 problems.append(f"{name} reads raw.{table}, which no registry source loads")
     for spec in specs:

@@ -45,7 +45,7 @@ def test_the_key_comes_from_the_environment_and_only_the_sample_has_a_default(mo
     ("valeur vide dans une colonne obligatoire", "valeur vide dans une colonne obligatoire"),
 ])
 def test_a_redacted_violation_keeps_place_and_rule_not_content(message, redacted):
-    violation = personal.redact(ContractViolation("f.csv", "regle", message, line=3, column="adresse"))
+    violation = personal.redact(ContractViolation("f.csv", "regle", message, line=3, column="adresse"), {"adresse"})
     assert str(violation).startswith(f"fichier f.csv, ligne 3, colonne adresse : {redacted}")
     assert violation.rule == "regle"
     assert "DUPONT" not in str(violation) and "PDL" not in str(violation)
@@ -56,7 +56,7 @@ def test_a_personal_source_without_a_key_is_refused_and_its_file_left_alone(tmp_
     landing.mkdir()
     path = landing / "extrait_partenaire_caf.csv"
     path.write_text("code_commune;annee;variable;valeur\n62160;2019;am_actives;10\n", encoding="utf-8")
-    spec = dataclasses.replace(SOURCES["caf_partenaire"], personal=True)
+    spec = dataclasses.replace(SOURCES["caf_partenaire"], personal=True, identifying={"variable": "texte"})
 
     report = ingest_source(spec, discover(landing), tmp_path / "build.duckdb", tmp_path / "q", False,
                            log=lambda _m: None, pseudo_key=None)
@@ -64,3 +64,10 @@ def test_a_personal_source_without_a_key_is_refused_and_its_file_left_alone(tmp_
     assert [v.rule for v in report.violations] == ["cle_pseudonymisation"]
     assert "CTG_PSEUDO_KEY" in report.violations[0].message
     assert path.exists() and not (tmp_path / "q").exists()
+
+
+def test_a_column_named_by_a_cell_is_masked_too():
+    # A file without its header line: its first row of values is read as the header.
+    violation = personal.redact(ContractViolation("f.csv", "structure_csv", "colonne présente deux fois dans l'en-tête",
+                                                  line=1, column="DUPONT Marcel"), {"adresse", "proprietaire"})
+    assert "DUPONT" not in str(violation) and violation.column == "(masquée)"

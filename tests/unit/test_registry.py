@@ -54,9 +54,20 @@ def test_generated_sources_give_each_table_its_dagster_asset_key():
         assert f'"asset_key": ["raw", "{spec.name}"]' in sources_yml
 
 
-@pytest.mark.parametrize("spec", SOURCE_LIST, ids=[s.name for s in SOURCE_LIST])
-def test_each_source_has_its_progress_label(spec):
-    assert STEP_LABELS[f"raw__{spec.name}"] == spec.label
+def test_each_source_has_its_own_progress_label():
+    labels = [STEP_LABELS[f"raw__{spec.name}"] for spec in SOURCE_LIST]
+    assert len(set(labels)) == len(SOURCE_LIST)
+    assert STEP_LABELS["raw__insee_naissances"] == "INSEE naissances"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"personal": True}, "names its identifying columns"),
+    ({"personal": True, "identifying": {"nom": "prenom"}}, "unknown normalisation"),
+    ({"cadence": "hebdomadaire"}, "cadence"),
+])
+def test_a_registry_entry_that_cannot_work_is_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(SOURCES["caf_partenaire"], **change)
 
 
 def test_discovery_follows_the_registry_order_name_before_header(write_file):
@@ -72,6 +83,7 @@ def test_a_personal_source_model_outside_the_personal_folder_is_a_disagreement(t
     for folder in ("models", "macros"):
         shutil.copytree(DBT_PROJECT_DIR / folder, project / folder)
     partner = SOURCES["caf_partenaire"]
-    specs = [dataclasses.replace(partner, personal=True) if spec is partner else spec for spec in SOURCE_LIST]
+    personal = dataclasses.replace(partner, personal=True, identifying={"variable": "texte"})
+    specs = [personal if spec is partner else spec for spec in SOURCE_LIST]
     problems = disagreements(specs, project_dir=project)
     assert "stg_caf__partenaire holds personal data: it belongs in models/staging/personal/" in problems
