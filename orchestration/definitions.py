@@ -25,15 +25,19 @@ def build_definitions(
     settings: Settings, loggers: dict | None = None, sources: list[SourceSpec] = SOURCE_LIST
 ) -> dg.Definitions:
     dbt_assets = build_dbt_assets()
-    mart_keys = [key for key in dbt_assets.keys if key.path[0] == "marts"]
-    publish_asset = build_publish_asset(mart_keys)
+    landing_assets = build_landing_assets(sources)
+    # Publication waits for every mart and every ingest step: a blocking contract check fails
+    # the refresh even for a source no model reads yet.
+    upstream = [key for key in dbt_assets.keys if key.path[0] == "marts"]
+    upstream += [key for asset in landing_assets for key in asset.keys]
+    publish_asset = build_publish_asset(upstream)
     full_refresh = dg.define_asset_job(
         FULL_REFRESH_JOB,
         selection=dg.AssetSelection.all(),
         description="Rafraîchissement complet : ingestion, contrôles, dbt, publication.",
     )
     return dg.Definitions(
-        assets=[*build_landing_assets(sources), dbt_assets, publish_asset],
+        assets=[*landing_assets, dbt_assets, publish_asset],
         jobs=[full_refresh],
         schedules=[nightly_schedule(full_refresh)],
         sensors=[landing_sensor(full_refresh, settings)],

@@ -9,12 +9,13 @@ from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
 
 
-def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    """The publish asset depends on every mart, so it waits for all of them and their tests."""
+def build_publish_asset(upstream_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The publish asset depends on every mart and ingest step, so it waits for all of them
+    and their checks."""
 
     @dg.asset(
         key=PUBLISHED_KEY,
-        deps=mart_keys,
+        deps=upstream_keys,
         group_name="publish",
         description="Entrepôt publié (DuckDB + Parquet), remplacé atomiquement après un rafraîchissement réussi.",
         pool=BUILD_DB_POOL,
