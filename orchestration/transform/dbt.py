@@ -4,6 +4,7 @@ Nothing happens at import: `build_dbt_assets()` prepares the manifest (parsing t
 only when a file changed since the last parse) when the definitions are built.
 """
 
+import fcntl
 import json
 import sys
 from collections.abc import Mapping
@@ -38,9 +39,16 @@ def manifest_is_stale(project: DbtProject) -> bool:
 
 
 def prepare_manifest(project: DbtProject) -> None:
-    """Parse the dbt project when its manifest is missing or older than its files."""
-    if manifest_is_stale(project):
-        project.preparer.prepare(project)
+    """Parse the dbt project when its manifest is missing or older than its files.
+
+    Under a file lock: a refresh, the Dagster daemon and the webserver may load the
+    definitions at the same moment, and two parses writing one target folder would collide.
+    """
+    project.project_dir.joinpath("target").mkdir(exist_ok=True)
+    with open(project.project_dir / "target" / ".prepare.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest_is_stale(project):
+            project.preparer.prepare(project)
 
 
 class CtgDbtTranslator(DagsterDbtTranslator):

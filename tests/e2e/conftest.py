@@ -12,6 +12,13 @@ from orchestration.cli import main
 from orchestration.settings import SAMPLE_DIR
 
 
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (make test), every test of the shared refresh runs on one worker."""
+    for item in items:
+        if "refreshed" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("shared_refresh"))
+
+
 @dataclass(frozen=True)
 class SharedRefresh:
     root: Path
