@@ -125,6 +125,13 @@ def read_text_table(path: Path, separators: str = ";,") -> TextTable:
             records.append(row)
             lines.append(start)
     except csv.Error as error:  # e.g. an unterminated quote running to the end of the file
+        if "field larger than field limit" in str(error):
+            raise ContractError.single(
+                path, "champ_trop_long",
+                f"un champ dépasse {csv.field_size_limit():,} caractères".replace(",", "\u202f")
+                + " dans l'enregistrement commençant à cette ligne (cellule collée par erreur ?)",
+                line=record_start,
+            ) from None
         raise ContractError.single(
             path, "structure_csv",
             f"guillemet non fermé ou mal placé à partir de cette ligne ({error})", line=record_start,

@@ -44,15 +44,29 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str
     ).fetchall()
 
 
+def remove_leftovers(warehouse: Path, parquet_dir: Path) -> list[Path]:
+    """Files and folders a killed publication left behind (one publication runs at a time)."""
+    leftovers = [*warehouse.parent.glob(f".{warehouse.name}.*.tmp"), *parquet_dir.parent.glob(f".{parquet_dir.name}.*.tmp"),
+                 *parquet_dir.parent.glob(f".{parquet_dir.name}.*.old")]
+    for path in leftovers:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return leftovers
+
+
 def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(warehouse, parquet_dir)
     token = uuid.uuid4().hex[:8]
     staging_file = warehouse.with_name(f".{warehouse.name}.{token}.tmp")
     staging_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{token}.tmp")
     tables: dict[str, int] = {}
     try:
         with duckdb.connect(str(staging_file)) as con:
-            con.execute(f"attach '{build_db}' as build (read_only)")
+            # Paths are bound, never formatted into SQL: "Communauté d'agglomération/" is a folder name.
+            con.execute("attach ? as build (read_only)", [str(build_db)])
             published = _tables(con, "build")
             if not published:
                 raise NothingToPublish(f"aucune table à publier dans {build_db} (schémas {PUBLISHED_SCHEMAS})")
@@ -67,9 +81,7 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
                 con.execute(f"create schema if not exists {schema}")
                 con.execute(f"create table {schema}.{table} as select * from build.{schema}.{table}")
                 tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
-                con.execute(
-                    f"copy {schema}.{table} to '{staging_parquet / f'{table}.parquet'}' (format parquet)"
-                )
+                con.execute(f"copy {schema}.{table} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
             con.execute("detach build")
             con.execute("checkpoint")
         os.replace(staging_file, warehouse)

@@ -132,3 +132,11 @@ def test_every_bad_column_is_reported_in_one_pass(write_file):
     assert [(v.line, v.column, v.rule) for v in error.value.violations] == [
         (2, "NB_Pers_par_Foyer_Alloc", "comptage_entier"), (3, "NB_Enfants", "comptage_positif")
     ]
+
+
+def test_a_one_megabyte_cell_is_reported_as_too_long_not_as_a_quote(write_file):
+    path = write_file("NIVCOMTOTAL2018.csv", HEADER + "Boulogne-sur-Mer;62160;27000;11000\n"
+                      + "Le Portel;62667;" + "9" * 1_000_000 + ";4000\n")
+    line, _column, rule, message = rejection(path)
+    assert (line, rule) == (3, "champ_trop_long")
+    assert "guillemet" not in message

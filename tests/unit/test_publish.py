@@ -77,3 +77,33 @@ def test_a_build_without_indicators_does_not_replace_a_good_warehouse(tmp_path):
 
     assert sha256(warehouse) == before
     assert duckdb.sql(f"select count(*) from '{tmp_path / 'wh' / 'parquet' / 'indicateurs.parquet'}'").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("folder", ["Communauté d'agglomération", "x' as b; copy (select 42) to 'PWNED.csv'; --"])
+def test_a_folder_name_is_a_path_never_sql(tmp_path, monkeypatch, folder):
+    monkeypatch.chdir(tmp_path)
+    build = tmp_path / folder / ".build" / "build.duckdb"
+    build.parent.mkdir(parents=True)
+    build_with_mart(build, 25829)
+
+    publication = publish(build, tmp_path / folder / "ctg.duckdb", tmp_path / folder / "ctg_parquet")
+
+    assert publication.tables == {"marts.indicateurs": 1}
+    assert (tmp_path / folder / "ctg_parquet" / "indicateurs.parquet").exists()
+    assert not list(tmp_path.rglob("PWNED.csv"))
+
+
+def test_leftovers_of_a_killed_publication_are_removed_by_the_next(tmp_path):
+    build = tmp_path / "build.duckdb"
+    build_with_mart(build, 25829)
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    leftovers = [wh / ".ctg.duckdb.1a2b3c4d.tmp", wh / ".ctg_parquet.1a2b3c4d.tmp", wh / ".ctg_parquet.5e6f7a8b.old"]
+    leftovers[0].write_bytes(b"half a database")
+    for folder in leftovers[1:]:
+        folder.mkdir()
+        (folder / "indicateurs.parquet").write_bytes(b"half a file")
+
+    publish(build, wh / "ctg.duckdb", wh / "ctg_parquet")
+
+    assert sorted(p.name for p in wh.iterdir()) == ["ctg.duckdb", "ctg_parquet"]
