@@ -7,9 +7,11 @@ reads are listed, never an error.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ingest.csvfile import decode, sniff_separator
+from ingest.errors import ContractError
 from ingest.extract import Extract, Landing
 from ingest.registry import SOURCE_LIST, SourceSpec
 
@@ -42,6 +44,24 @@ def identify(path: Path, root: Path | None, sources: list[SourceSpec] = SOURCE_L
     return None
 
 
+def leaves_landing(path: Path, root: Path) -> bool:
+    """A symbolic link (or a file under a linked folder) whose target is outside the landing."""
+    return not path.resolve().is_relative_to(root.resolve())
+
+
+def refused_link(path: Path, root: Path, sources: list[SourceSpec]) -> Extract | None:
+    """A link out of the landing folder is refused without being opened: recognised by its name
+    only, so that its source reports it (a copy of the file itself is what the refresh reads)."""
+    extract = next((e for spec in sources if (e := spec.recognise(path, root))), None)
+    if extract is None:
+        return None
+    return replace(extract, error=ContractError.single(
+        path, "lien_hors_arrivee",
+        "lien symbolique vers un fichier hors du dossier d'arrivée : refusé sans être lu ; "
+        "déposez une copie du fichier lui-même",
+    ))
+
+
 def discover(root: Path, sources: list[SourceSpec] = SOURCE_LIST) -> Landing:
     landing = Landing(root=root)
     if not root.is_dir():
@@ -49,7 +69,10 @@ def discover(root: Path, sources: list[SourceSpec] = SOURCE_LIST) -> Landing:
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         if path.name.startswith(".") or path.suffix.lower() in IGNORED_SUFFIXES:
             continue
-        extract = identify(path, root, sources)
+        if leaves_landing(path, root):
+            extract = refused_link(path, root, sources)
+        else:
+            extract = identify(path, root, sources)
         if extract is None:
             landing.unrecognised.append(path)
         else:

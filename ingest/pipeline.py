@@ -65,7 +65,7 @@ def quarantine(
         kept = ("Le fichier contient des données personnelles : il n'est pas copié ici et reste dans le dossier "
                 "d'arrivée. Corrigez-le ou retirez-le.")
     elif keep_original:
-        shutil.copy2(path, target)
+        shutil.copy2(path, target, follow_symlinks=False)
         kept = ""
     else:
         shutil.move(path, target)
@@ -180,7 +180,8 @@ def ingest_source(
         ensure_table(con, spec.table, spec.columns)
         if not extracts:
             log(f"aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
-        hashes = {extract.path: file_sha256(extract.path) for extract in extracts}
+        # A file already refused at discovery (a link out of the landing folder) is never read.
+        hashes = {extract.path: file_sha256(extract.path) if extract.error is None else "" for extract in extracts}
         ambiguous = competing_files(spec, extracts, hashes, landing.root)
         # Files whose units come from their rows may overlap (census editions, births files
         # of successive years): when any of them is new, all are loaded again in path order,

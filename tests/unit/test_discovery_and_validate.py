@@ -67,3 +67,26 @@ def test_validate_names_a_missing_file_or_a_folder_without_a_traceback(tmp_path,
     assert main(["validate", str(tmp_path / "RSACom2018.csv"), str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "fichier introuvable" in out and "est un dossier" in out
+
+
+def test_a_link_out_of_the_landing_folder_is_refused_without_being_read(tmp_path):
+    from ingest.pipeline import ingest_source
+    from ingest.registry import SOURCES
+
+    secret = tmp_path / "ailleurs" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    landing_dir = tmp_path / "landing"
+    landing_dir.mkdir()
+    (landing_dir / "NIVCOMTOTAL2018.csv").symlink_to(secret)
+    (landing_dir / "notes.csv").symlink_to(secret)  # not even its header is read
+
+    landing = discover(landing_dir)
+    report = ingest_source(SOURCES["caf_legacy"], landing, tmp_path / "build.duckdb", tmp_path / "quarantine", False,
+                           log=lambda _m: None)
+
+    assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2018.csv", "lien_hors_arrivee")]
+    assert landing.unrecognised == [landing_dir / "notes.csv"]
+    written = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "quarantine").rglob("*.rapport.txt"))
+    assert "lien symbolique" in written and "root:x" not in written
+    assert secret.read_text(encoding="utf-8").startswith("root:x")  # the target itself is untouched
