@@ -14,7 +14,9 @@ import contextlib
 import fcntl
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -220,7 +222,9 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] = SOURCE_LIST) -
             file=sys.stderr,
         )
         return 2
-    settings.runtime_dir.mkdir(parents=True, exist_ok=True)
+    if problem := warehouse_folder_problem(settings):
+        print(f"ctg refresh : {problem} ; rien n'a été chargé ni publié, l'entrepôt publié est inchangé.", file=sys.stderr)
+        return 2
     with (settings.runtime_dir / ".refresh.lock").open("w") as lock:
         try:  # one refresh per warehouse folder at a time (the build database has one writer)
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -237,6 +241,28 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] = SOURCE_LIST) -
         if nothing_to_compute(settings, sources):
             return 1
         return run_refresh(settings, rebuilt=args.rebuild, sources=sources)
+
+
+MIN_FREE_BYTES = 200 * 2**20
+
+
+def warehouse_folder_problem(settings: Settings) -> str | None:
+    """Said before anything runs, not after ingestion and dbt: a warehouse folder that cannot
+    be written, or a disk without room for a build and a published copy."""
+    folder = settings.runtime_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ctg-essai-"):
+            pass
+    except OSError as error:
+        return f"le dossier de l'entrepôt {folder} n'est pas accessible en écriture ({error.strerror or error})"
+    current = sum(p.stat().st_size for p in (settings.build_db, settings.warehouse) if p.exists())
+    needed = max(MIN_FREE_BYTES, 3 * current)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        return (f"espace disque insuffisant pour l'entrepôt dans {folder} : {free // 2**20} Mo libres, "
+                f"il en faut au moins {needed // 2**20} Mo ; libérez de la place")
+    return None
 
 
 def nothing_to_compute(settings: Settings, sources: list[SourceSpec]) -> bool:

@@ -455,3 +455,30 @@ def test_rebuild_forgets_a_file_removed_from_the_landing(tmp_path, isolated_env)
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse), "--rebuild"]) == 0
 
     assert published(warehouse, "select distinct annee from marts.indicateurs order by 1") == [(2016,)]
+
+
+@pytest.mark.parametrize(("broken", "said"), [
+    ("disk_usage", "espace disque insuffisant"),
+    ("NamedTemporaryFile", "n'est pas accessible en écriture (Read-only file system)"),
+])
+def test_a_full_or_read_only_warehouse_folder_is_said_before_anything_runs(tmp_path, isolated_env, capsys, monkeypatch,
+                                                                            broken, said):
+    import collections
+    import errno
+
+    from orchestration import cli
+
+    if broken == "disk_usage":
+        usage = collections.namedtuple("usage", "total used free")
+        monkeypatch.setattr(cli.shutil, "disk_usage", lambda _path: usage(10**9, 10**9 - 2**20, 2**20))
+    else:
+        def read_only(*_args, **_kwargs):
+            raise OSError(errno.EROFS, "Read-only file system")
+        monkeypatch.setattr(cli.tempfile, "NamedTemporaryFile", read_only)
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
+
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(tmp_path / "wh" / "ctg.duckdb")]) == 2
+
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "wh" / ".build").exists()  # nothing was loaded
