@@ -56,6 +56,17 @@ def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: 
     return con.execute(query, params).fetchone() is not None
 
 
+def loaded_for_another_unit(
+    con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: str
+) -> tuple[str, str] | None:
+    """(unit, file) when a file with this content is loaded for another unit of `table`."""
+    ensure_loads_table(con)
+    return con.execute(
+        f"select unit, source_file from {LOADS_TABLE} where table_name = ? and file_hash = ? and unit <> ? limit 1",
+        [table, file_hash, unit],
+    ).fetchone()
+
+
 def replace_unit(
     con: duckdb.DuckDBPyConnection,
     table: str,

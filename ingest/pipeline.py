@@ -22,7 +22,7 @@ from ingest import personal, quality
 from ingest.csvfile import file_sha256
 from ingest.errors import ContractError, ContractViolation
 from ingest.extract import Extract, Landing
-from ingest.load import ensure_table, is_loaded, replace_unit
+from ingest.load import ensure_table, is_loaded, loaded_for_another_unit, replace_unit
 from ingest.registry import SourceSpec
 
 Log = Callable[[str], None]
@@ -98,7 +98,9 @@ def competing_files(
 
     Which one is right cannot be guessed (an older copy in a sub-folder, a corrected file
     next to the original): none of them is loaded and the refresh fails until one is
-    removed. Identical copies are harmless: the first one is loaded.
+    removed. Identical copies of one unit are harmless: the first one is loaded. Identical
+    files named for different units (`cp NIVCOMTOTAL2018.csv NIVCOMTOTAL2019.csv`) are
+    refused: two years of a source never have the same content.
     """
     if not spec.unit_from_name:
         return {}
@@ -117,7 +119,25 @@ def competing_files(
                 f"plusieurs fichiers différents pour la même source et la même année ({unit}) : {names} ; "
                 "retirez ceux qui sont périmés du dossier d'arrivée",
             )
+    by_hash: dict[str, list[Extract]] = {}
+    for group in by_unit.values():
+        for extract in group:
+            by_hash.setdefault(hashes[extract.path], []).append(extract)
+    for group in by_hash.values():
+        if len({spec.unit(e, None)[0] for e in group}) < 2:
+            continue
+        for extract in group:
+            others = ", ".join(display_path(e.path, root) for e in group if e is not extract)
+            competing[extract.path] = copied_file(display_path(extract.path, root), others)
     return competing
+
+
+def copied_file(name: str, other: str) -> ContractViolation:
+    return ContractViolation(
+        name, "fichier_copie",
+        f"contenu identique, octet pour octet, à {other}, nommé pour une autre année : une copie renommée ? "
+        "retirez-la du dossier d'arrivée (si c'est l'autre qui était mal nommé, relancez avec --rebuild)",
+    )
 
 
 def read_and_check(
@@ -204,6 +224,12 @@ def ingest_source(
             if not reload_all and extract.error is None and is_loaded(con, spec.table, file_hash, named_unit):
                 report.files_unchanged.append(name)
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
+                continue
+            if named_unit is not None and extract.error is None and (
+                    elsewhere := loaded_for_another_unit(con, spec.table, file_hash, named_unit)):
+                violation = copied_file(display_path(extract.path, landing.root), f"{elsewhere[1]} (déjà chargé, {elsewhere[0]})")
+                report.violations.append(violation)
+                log(f"{prefix} : NON CHARGÉ, {violation.message}")
                 continue
             if spec.personal and pseudo_key is None:
                 violation = ContractViolation(

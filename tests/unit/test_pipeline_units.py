@@ -123,3 +123,29 @@ def test_two_partner_extracts_giving_the_same_figure_fail_the_run_naming_both(tm
     assert [v.rule for v in report.violations] == ["fichier_unique"]
     assert "extrait_partenaire_caf (1).csv" in report.violations[0].message
     assert sorted(p.name for p in landing.iterdir()) == ["extrait_partenaire_caf (1).csv", "extrait_partenaire_caf.csv"]
+
+
+def test_a_file_copied_under_another_years_name_is_refused_naming_both(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv", landing / "NIVCOMTOTAL2018.csv")
+    shutil.copy(SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv", landing / "NIVCOMTOTAL2019.csv")
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert sorted((v.file, v.rule) for v in report.violations) == [
+        ("NIVCOMTOTAL2018.csv", "fichier_copie"), ("NIVCOMTOTAL2019.csv", "fichier_copie")]
+    assert "NIVCOMTOTAL2018.csv" in next(v.message for v in report.violations if v.file == "NIVCOMTOTAL2019.csv")
+
+
+def test_a_copy_of_a_loaded_file_arriving_under_another_year_is_refused(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv", landing / "NIVCOMTOTAL2018.csv")
+    assert ingest("caf_legacy", landing, tmp_path).ok
+    (landing / "NIVCOMTOTAL2018.csv").rename(landing / "NIVCOMTOTAL2019.csv")  # loaded, then renamed
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2019.csv", "fichier_copie")]
+    assert "NIVCOMTOTAL2018.csv (déjà chargé, nivcomtotal/2018)" in report.violations[0].message
