@@ -239,6 +239,14 @@ def parse_counts(table: TextTable, column: str, header: str, allow_blank: bool) 
         raise ContractError.single(
             table.path, rule, message, line=int(table.frame.at[first, LINE_COLUMN]), column=header
         )
+    # More digits than any count has: refused here, before it overflows a 64-bit integer.
+    huge = is_integer & (compact.str.len() > 15)
+    if huge.any():
+        first = huge.idxmax()
+        raise ContractError.single(
+            table.path, "comptage_invraisemblable", f"nombre trop grand pour un comptage « {table.frame.at[first, header]} »",
+            line=int(table.frame.at[first, LINE_COLUMN]), column=header,
+        )
     values = pd.to_numeric(compact.where(~is_blank), errors="raise")
     return values.astype("Int64")
 

@@ -154,12 +154,13 @@ def read_and_check(
         violations = quality.validate(spec.suite(extract, frame), frame, extract.path.name)
     except ContractError as error:
         frame, violations = None, error.violations
-    except Exception as error:
-        if not spec.personal:
-            raise
-        # An unexpected error may quote the file's content: keep its kind only.
+    except Exception as error:  # a reader's bug or an unreadable file: this file fails, not the source
+        # For personal data, the error's text may quote the file: its kind only.
+        detail = type(error).__name__ if spec.personal else f"{type(error).__name__} : {error}"
         frame, violations = None, [ContractViolation(
-            extract.path.name, "lecture", f"fichier illisible ({type(error).__name__}) {personal.MASKED}")]
+            extract.path.name, "lecture_impossible",
+            f"erreur inattendue en lisant le fichier ({detail}) ; vérifiez le fichier, et signalez l'erreur s'il est correct",
+        )]
     if spec.personal:
         expected = {c.split()[0].lower() for c in spec.columns.split(",")} | set(spec.identifying)
         violations = [personal.redact(v, expected) for v in violations]

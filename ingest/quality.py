@@ -63,6 +63,20 @@ def _context():
     return context
 
 
+# A French commune has at most about 2.2 million inhabitants (Paris): a count above this bound
+# is a corrupt cell, not a figure (a census P16_POP of 1e20 once published a share of 1.8e-14 %).
+MAX_COMMUNE_COUNT = 3_000_000
+
+
+def plausible_counts(columns: list[str], maximum: int = MAX_COMMUNE_COUNT) -> list[Rule]:
+    bound = f"{maximum:_}".replace("_", "\u202f")
+    return [
+        rule("comptage_invraisemblable", f"comptage invraisemblable pour une commune (plus de {bound})",
+             "ExpectColumnValuesToBeBetween", column=column, max_value=maximum)
+        for column in columns
+    ]
+
+
 def at_most(part: str, whole: str, name: str, message: str) -> Rule:
     """`part` <= `whole` on every row where both are known (masked cells are skipped)."""
     return rule(name, message, "ExpectColumnPairValuesAToBeGreaterThanB", column_A=whole, column_B=part,

@@ -62,3 +62,28 @@ def test_each_violation_is_matched_to_its_own_rule_whatever_order_gx_returns():
     frame = pd.DataFrame({"code_commune": ["62160", "62643"], "annee": [2018, 1880], "ligne": [2, 3]})
     violations = quality.validate(rules, frame, "f.csv")
     assert [(v.line, v.column, v.rule) for v in violations] == [(3, "annee", "annee_plausible")]
+
+
+@pytest.mark.parametrize(("name", "text", "broken"), [
+    ("base-cc-evol-struct-pop-2016.CSV", "CODGEO;P16_POP;P16_POP0610\n62160;1e20;3000\n", [(2, "comptage_invraisemblable")]),
+    ("donnees_communes_2016.csv", "DEP;CODCOM;COM;PMUN;PCAP;PTOT\n62;160;62160;4000000;1;4000001\n",
+     [(2, "comptage_invraisemblable"), (2, "comptage_invraisemblable")]),
+    ("NIVCOMTOTAL2018.csv", "Communes;Codes_Insee;NB_Pers_par_Foyer_Alloc;NB_Enfants\nB;62160;100000000000000000000;1\n",
+     [(2, "comptage_invraisemblable")]),
+    ("NIVCOMTOTAL2018.csv", "Communes;Codes_Insee;NB_Pers_par_Foyer_Alloc;NB_Enfants\nB;62160;5000000;1\n",
+     [(2, "comptage_invraisemblable")]),
+])
+def test_an_implausible_count_is_rejected_with_its_rule(write_file, name, text, broken):
+    assert rules_broken(write_file(name, text)) == broken
+
+
+def test_an_unexpected_reader_error_is_one_french_line_not_a_traceback(write_file, monkeypatch):
+    from ingest.sources import insee_births
+
+    def broken_reader(_path):
+        raise ValueError("cas imprévu")
+
+    monkeypatch.setattr(insee_births, "read_births", broken_reader)
+    [violation] = validate_file(write_file("base_naissances_2018.csv", "CODGEO;NAISD18\n62160;410\n"))
+    assert violation.rule == "lecture_impossible"
+    assert "erreur inattendue en lisant le fichier (ValueError : cas imprévu)" in str(violation)
