@@ -107,3 +107,28 @@ def test_leftovers_of_a_killed_publication_are_removed_by_the_next(tmp_path):
     publish(build, wh / "ctg.duckdb", wh / "ctg_parquet")
 
     assert sorted(p.name for p in wh.iterdir()) == ["ctg.duckdb", "ctg_parquet"]
+
+
+def test_the_readers_recipe_sees_each_new_publication_in_a_long_lived_process(tmp_path):
+    """DuckDB keeps one database instance per path and process: while any connection to the
+    published file is open, a new `duckdb.connect(path)` gets the old data. The README's
+    recipes for BI servers: attach the file to an in-memory connection per session, or close
+    every pooled connection (recycling), or read the Parquet folder."""
+    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "ctg_parquet"
+    build_with_mart(tmp_path / "b1.duckdb", 1)
+    publish(tmp_path / "b1.duckdb", warehouse, parquet)
+    pooled = duckdb.connect(str(warehouse), read_only=True)  # a BI server's pool keeps it open
+    assert pooled.execute("select valeur from marts.indicateurs").fetchone() == (1.0,)
+
+    build_with_mart(tmp_path / "b2.duckdb", 2)
+    publish(tmp_path / "b2.duckdb", warehouse, parquet)
+
+    with duckdb.connect(str(warehouse), read_only=True) as naive:  # the trap
+        assert naive.execute("select valeur from marts.indicateurs").fetchone() == (1.0,)
+    with duckdb.connect(":memory:") as session:  # recipe 1: attach per session
+        session.execute("attach ? as ctg (read_only)", [str(warehouse)])
+        assert session.execute("select valeur from ctg.marts.indicateurs").fetchone() == (2.0,)
+    assert duckdb.sql(f"select valeur from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(2.0,)]  # recipe 3
+    pooled.close()  # recipe 2: every connection of the pool recycled
+    with duckdb.connect(str(warehouse), read_only=True) as recycled:
+        assert recycled.execute("select valeur from marts.indicateurs").fetchone() == (2.0,)
