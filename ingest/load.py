@@ -107,7 +107,10 @@ def replace_unit(
         )
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        # After an I/O error (a full disk) DuckDB may have ended the transaction itself: a
+        # failed rollback must not hide the error that matters.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
         raise
     finally:
         con.unregister("incoming")

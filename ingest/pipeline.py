@@ -171,10 +171,20 @@ class PersonalDataLoadError(RuntimeError):
     """A personal file could not be loaded; the cause's message is withheld (it may quote cells)."""
 
 
+class BuildDatabaseError(RuntimeError):
+    """The build database could not be written (a full disk, a read-only folder)."""
+
+
 def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, frame: pd.DataFrame, file_hash: str) -> int:
     failure = None
     try:
         return replace_unit(con, spec.table, unit, unit_filter, spec.rows(extract, frame), extract.path.name, file_hash)
+    except (duckdb.IOException, OSError) as error:
+        cause = type(error).__name__ if spec.personal else str(error)
+        raise BuildDatabaseError(
+            f"écriture impossible dans la base de construction en chargeant {extract.path.name} ({cause}) ; "
+            "vérifiez l'espace disque et les droits du dossier de l'entrepôt, puis relancez"
+        ) from None
     except Exception as error:
         if not spec.personal:
             raise

@@ -33,7 +33,7 @@ STEP_LABELS = {
 }
 
 
-FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError"}
+FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError", "BuildDatabaseError"}
 # Failing rows of tests on these models are never printed: they hold pseudonymised personal data.
 PERSONAL_MODELS = {model.model for spec in SOURCE_LIST if spec.personal for model in spec.staging}
 
@@ -238,9 +238,34 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] = SOURCE_LIST) -
         if args.rebuild:
             for path in settings.build_db.parent.glob(settings.build_db.name + "*"):
                 path.unlink()
+        set_aside_unreadable_build(settings)
         if nothing_to_compute(settings, sources):
             return 1
         return run_refresh(settings, rebuilt=args.rebuild, sources=sources)
+
+
+DUCKDB_HEADERS = 3 * 4096  # the file header and the two database headers before the blocks
+
+
+def set_aside_unreadable_build(settings: Settings) -> None:
+    """A build database that cannot be opened (truncated by a crash or a full disk) is derived
+    state: it is set aside and rebuilt from the landing folder, saying so once."""
+    import duckdb
+
+    if not settings.build_db.exists():
+        return
+    try:
+        with duckdb.connect(str(settings.build_db), read_only=True) as con:
+            block_size, blocks = con.execute("select block_size, total_blocks from pragma_database_size()").fetchone()
+        # Opening reads the catalog only: a file cut short loses data blocks the catalog lists.
+        if settings.build_db.stat().st_size < DUCKDB_HEADERS + block_size * blocks:
+            raise duckdb.IOException(f"fichier tronqué ({settings.build_db.stat().st_size} octets)")
+    except duckdb.Error as error:
+        aside = settings.build_db.with_name(f"{settings.build_db.name}.illisible-{time.strftime('%Y%m%dT%H%M%S')}")
+        settings.build_db.rename(aside)
+        settings.build_db.with_name(settings.build_db.name + ".wal").unlink(missing_ok=True)
+        say(f"base de construction illisible ({type(error).__name__}) : mise de côté ({aside.name}) ; "
+            "elle est reconstruite à partir des fichiers du dossier d'arrivée")
 
 
 MIN_FREE_BYTES = 200 * 2**20

@@ -41,3 +41,30 @@ def test_a_file_named_for_another_unit_is_not_skipped_as_already_loaded(tmp_path
         assert is_loaded(con, "raw.t", "hash-a", "2016")
         # The same bytes moved to the 2021 folder must load as 2021.
         assert not is_loaded(con, "raw.t", "hash-a", "2021")
+
+
+def test_a_full_disk_is_reported_not_hidden_by_a_failed_rollback():
+    import duckdb
+    import pandas as pd
+    import pytest
+
+    from ingest.load import replace_unit
+
+    class FullDisk:
+        """A connection whose disk fills up during the insert; DuckDB then ends the transaction."""
+
+        def execute(self, sql, *_params):
+            if sql.startswith("insert into raw.t"):
+                raise duckdb.IOException("Could not write file: No space left on device")
+            if sql == "rollback":
+                raise duckdb.TransactionException("cannot rollback - no transaction is active")
+            return self
+
+        def register(self, *_args):
+            pass
+
+        def unregister(self, *_args):
+            pass
+
+    with pytest.raises(duckdb.IOException, match="No space left on device"):
+        replace_unit(FullDisk(), "raw.t", "2018", {"annee": 2018}, pd.DataFrame({"annee": [2018]}), "f.csv", "h")
