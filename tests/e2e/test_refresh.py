@@ -482,23 +482,3 @@ def test_a_full_or_read_only_warehouse_folder_is_said_before_anything_runs(tmp_p
 
     assert said in capsys.readouterr().err
     assert not (tmp_path / "wh" / ".build").exists()  # nothing was loaded
-
-
-def test_an_unreadable_build_database_is_set_aside_and_rebuilt(tmp_path, isolated_env, capfd):
-    from ingest.discovery import discover
-    from ingest.pipeline import ingest_source
-    from ingest.registry import SOURCES
-    from orchestration.settings import Settings
-
-    landing = tmp_path / "landing"
-    shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
-    warehouse = tmp_path / "ctg.duckdb"
-    build_db = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI).build_db
-    ingest_source(SOURCES["insee_populations_legales"], discover(landing), build_db, tmp_path / "q", False, log=print)
-    with build_db.open("r+b") as handle:  # a crash or a full disk cut it short
-        handle.truncate(build_db.stat().st_size // 2)
-
-    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
-
-    assert "base de construction illisible" in capfd.readouterr().out
-    assert published(warehouse, "select distinct annee from marts.indicateurs order by 1") == [(2011,), (2016,)]

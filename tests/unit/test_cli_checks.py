@@ -1,0 +1,39 @@
+"""What `ctg refresh` checks before it starts a run (no refresh here: seconds)."""
+
+import shutil
+
+import duckdb
+
+from ingest.discovery import discover
+from ingest.pipeline import ingest_source
+from ingest.registry import SOURCES
+from orchestration.cli import set_aside_unreadable_build
+from orchestration.settings import SAMPLE_DIR, Settings
+
+
+def loaded_build(tmp_path) -> Settings:
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
+    settings = Settings(landing_dir=landing, warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    ingest_source(SOURCES["insee_populations_legales"], discover(landing), settings.build_db, tmp_path / "q", False,
+                  log=lambda _m: None)
+    return settings
+
+
+def test_a_build_database_cut_short_is_set_aside_so_that_the_refresh_rebuilds_it(tmp_path, capfd):
+    settings = loaded_build(tmp_path)
+    with settings.build_db.open("r+b") as handle:  # a crash or a full disk cut it short
+        handle.truncate(settings.build_db.stat().st_size // 2)
+
+    set_aside_unreadable_build(settings)
+
+    assert not settings.build_db.exists()  # the refresh starts from the landing folder, as --rebuild does
+    assert [p.name.split(".illisible-")[0] for p in settings.build_db.parent.glob("*.illisible-*")] == [settings.build_db.name]
+    assert "base de construction illisible" in capfd.readouterr().out
+
+
+def test_a_sound_build_database_is_kept(tmp_path):
+    settings = loaded_build(tmp_path)
+    set_aside_unreadable_build(settings)
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        assert con.execute("select count(*) from raw._chargements").fetchone() == (2,)
