@@ -40,6 +40,25 @@ def census_year(two_digits: pd.Series) -> pd.Series:
     return (2000 + yy).where(yy < 80, 1900 + yy).astype("int32")
 
 
+def check_parts_within_total(table, wide: pd.DataFrame, population_columns: list[str]) -> None:
+    """An age group never exceeds the population of its census year on the same row (a
+    corrupt cell does): checked here, on the file's own columns, before the long format."""
+    matches = {h: POPULATION_COLUMN.match(h) for h in population_columns}
+    totals = {m["yy"]: h for h, m in matches.items() if m["variable"].lower() == "pop"}
+    for header, match in matches.items():
+        total = totals.get(match["yy"])
+        if total is None or header == total:
+            continue
+        above = (wide[header] > wide[total] + 0.5).fillna(False)  # weighted estimates: rounding slack
+        if above.any():
+            first = above.idxmax()
+            raise ContractError.single(
+                table.path, "partie_inferieure_au_total",
+                f"{header} ({wide.at[first, header]:g}) supérieur à {total} ({wide.at[first, total]:g}) sur la même ligne",
+                line=int(wide.at[first, "ligne"]), column=header,
+            )
+
+
 def read_census_ages(path: Path) -> pd.DataFrame:
     """Long frame: code_commune, annee, variable (pop, pop0610, …), valeur, edition, ligne.
 
@@ -64,6 +83,7 @@ def read_census_ages(path: Path) -> pd.DataFrame:
     wide = pd.DataFrame({"code_commune": codes, "ligne": table.frame[LINE_COLUMN]})
     for header in population_columns:
         wide[header] = parse_numbers(table, header, non_negative=True)  # each IRIS, before the sum
+    check_parts_within_total(table, wide, population_columns)
     if iris_edition:
         wide = wide.groupby("code_commune", as_index=False).agg(
             {"ligne": "min", **{h: lambda s: s.sum(min_count=1) for h in population_columns}}

@@ -87,3 +87,8 @@ def test_an_unexpected_reader_error_is_one_french_line_not_a_traceback(write_fil
     [violation] = validate_file(write_file("base_naissances_2018.csv", "CODGEO;NAISD18\n62160;410\n"))
     assert violation.rule == "lecture_impossible"
     assert "erreur inattendue en lisant le fichier (ValueError : cas imprévu)" in str(violation)
+
+
+def test_a_census_age_group_above_its_population_is_rejected(write_file):
+    path = write_file("base-cc-evol-struct-pop-2016.CSV", "CODGEO;P16_POP;P16_POP0610\n62160;40000;3000\n62643;1000;2000\n")
+    assert rules_broken(path) == [(3, "partie_inferieure_au_total")]
