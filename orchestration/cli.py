@@ -235,6 +235,14 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] = SOURCE_LIST) -
                 file=sys.stderr,
             )
             return 3
+        if orphans := processes_using(settings.build_db):
+            print(
+                f"ctg refresh : un processus d'un rafraîchissement interrompu utilise encore la base de construction "
+                f"(pid {', '.join(map(str, orphans))}) ; attendez qu'il se termine ou arrêtez-le (kill "
+                f"{' '.join(map(str, orphans))}), puis relancez. L'entrepôt publié n'a pas été modifié.",
+                file=sys.stderr,
+            )
+            return 3
         if args.rebuild:
             for path in settings.build_db.parent.glob(settings.build_db.name + "*"):
                 path.unlink()
@@ -242,6 +250,20 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] = SOURCE_LIST) -
         if nothing_to_compute(settings, sources):
             return 1
         return run_refresh(settings, rebuilt=args.rebuild, sources=sources)
+
+
+def processes_using(build_db: Path) -> list[int]:
+    """Other processes whose command line names the build database: a dbt child that outlived
+    a refresh killed with -9 (dbt receives the path in --vars). Linux /proc; elsewhere none."""
+    marker = str(build_db).encode()
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker in cmdline.read_bytes() and int(cmdline.parent.name) != os.getpid():
+                found.append(int(cmdline.parent.name))
+        except (OSError, ValueError):  # the process ended meanwhile
+            continue
+    return sorted(found)
 
 
 DUCKDB_HEADERS = 3 * 4096  # the file header and the two database headers before the blocks

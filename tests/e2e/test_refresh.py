@@ -482,3 +482,26 @@ def test_a_full_or_read_only_warehouse_folder_is_said_before_anything_runs(tmp_p
 
     assert said in capsys.readouterr().err
     assert not (tmp_path / "wh" / ".build").exists()  # nothing was loaded
+
+
+def test_a_dbt_process_left_by_a_killed_refresh_is_said_not_fought(tmp_path, isolated_env, capsys):
+    import subprocess
+    import sys
+
+    from orchestration.settings import Settings
+
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
+    warehouse = tmp_path / "ctg.duckdb"
+    build_db = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI).build_db
+    # What `ps` shows of the dbt child of a refresh killed with -9: its --vars name the build database.
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "dbt", "build", "--vars",
+                               f'{{"build_db": "{build_db}"}}'])
+    try:
+        assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 3
+    finally:
+        orphan.kill()
+        orphan.wait()
+    error = capsys.readouterr().err
+    assert f"pid {orphan.pid}" in error and "kill" in error
+    assert not warehouse.exists()
