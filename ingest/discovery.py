@@ -72,7 +72,11 @@ def discover(root: Path, sources: list[SourceSpec] = SOURCE_LIST) -> Landing:
         if leaves_landing(path, root):
             extract = refused_link(path, root, sources)
         else:
-            extract = identify(path, root, sources)
+            try:
+                extract = identify(path, root, sources)
+            except OSError as error:  # no read permission, a file vanishing, a broken disk
+                landing.unreadable[path] = error.strerror or type(error).__name__
+                extract = None
         if extract is None:
             landing.unrecognised.append(path)
         else:

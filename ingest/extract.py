@@ -22,6 +22,7 @@ class Landing:
     root: Path
     extracts: list[Extract] = field(default_factory=list)
     unrecognised: list[Path] = field(default_factory=list)
+    unreadable: dict[Path, str] = field(default_factory=dict)  # unrecognised because unreadable: why
 
     def of(self, source: str) -> list[Extract]:
         return [e for e in self.extracts if e.source == source]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -89,6 +89,29 @@ def display_path(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+def readable_hash(extract: Extract) -> str | None:
+    """The file's content hash; "" for a file refused at discovery (never read); None when it
+    cannot be read."""
+    if extract.error is not None:
+        return ""
+    try:
+        return file_sha256(extract.path)
+    except OSError:
+        return None
+
+
+def unreadable(extract: Extract, root: Path) -> Extract:
+    try:
+        extract.path.open("rb").close()
+        cause = "lecture interrompue"
+    except OSError as error:
+        cause = error.strerror or type(error).__name__
+    return replace(extract, error=ContractError.single(
+        display_path(extract.path, root), "fichier_illisible",
+        f"fichier illisible ({cause}) ; vérifiez ses droits de lecture ou copiez-le à nouveau",
+    ))
 
 
 def competing_files(
@@ -212,7 +235,8 @@ def ingest_source(
         if not extracts:
             log(f"aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
         # A file already refused at discovery (a link out of the landing folder) is never read.
-        hashes = {extract.path: file_sha256(extract.path) if extract.error is None else "" for extract in extracts}
+        hashes = {extract.path: readable_hash(extract) for extract in extracts}
+        extracts = [e if hashes[e.path] is not None else unreadable(e, landing.root) for e in extracts]
         ambiguous = competing_files(spec, extracts, hashes, landing.root)
         # Files whose units come from their rows may overlap (census editions, births files
         # of successive years): when any of them is new, all are loaded again in path order,

@@ -21,6 +21,10 @@ def validate_file(path: Path) -> list[ContractViolation]:
         extract = identify(path, path.parent.parent)
     except ContractError as error:
         return error.violations
+    except OSError as error:
+        cause = error.strerror or type(error).__name__
+        return [ContractViolation(path.name, "fichier_illisible",
+                                  f"fichier illisible ({cause}) ; vérifiez ses droits de lecture")]
     if extract is None:
         return [ContractViolation(path.name, "source_reconnue",
                                   "fichier non reconnu : aucun lecteur ne correspond à son nom ni à son en-tête")]

@@ -161,7 +161,11 @@ def build_territory_asset(sources: list[SourceSpec]) -> dg.AssetsDefinition:
                 context.log.error(str(violation))
         # The territory step reads the whole landing folder: it reports the files no reader recognises.
         landing = discover(settings.landing_dir, sources)
-        unrecognised = [display_path(path, settings.landing_dir) for path in landing.unrecognised]
+        unrecognised = [
+            display_path(path, settings.landing_dir)
+            + (f" (illisible : {landing.unreadable[path]})" if path in landing.unreadable else "")
+            for path in landing.unrecognised
+        ]
         for name in unrecognised:
             context.log.warning(f"fichier non reconnu, ignoré : {name}")
         yield materialization(report, **{UNRECOGNISED_METADATA: dg.MetadataValue.json(unrecognised)})

@@ -90,3 +90,30 @@ def test_a_link_out_of_the_landing_folder_is_refused_without_being_read(tmp_path
     written = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "quarantine").rglob("*.rapport.txt"))
     assert "lien symbolique" in written and "root:x" not in written
     assert secret.read_text(encoding="utf-8").startswith("root:x")  # the target itself is untouched
+
+
+def test_an_unreadable_file_is_one_french_line_not_a_crash(tmp_path, monkeypatch):
+    """Running as root, permissions cannot be taken away: the reads fail as they would."""
+    import errno
+
+    from ingest import discovery, pipeline
+    from ingest.pipeline import ingest_source
+    from ingest.registry import SOURCES
+
+    def denied(*_args, **_kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    landing_dir = tmp_path / "landing"
+    landing_dir.mkdir()
+    (landing_dir / "NIVCOMTOTAL2018.csv").write_text("x\n", encoding="utf-8")  # recognised by its name
+    (landing_dir / "export.csv").write_text("x\n", encoding="utf-8")  # would need its header read
+    monkeypatch.setattr(discovery, "header_of", denied)
+    monkeypatch.setattr(pipeline, "file_sha256", denied)
+
+    landing = discover(landing_dir)
+    report = ingest_source(SOURCES["caf_legacy"], landing, tmp_path / "build.duckdb", tmp_path / "q", False,
+                           log=lambda _m: None)
+
+    assert landing.unreadable == {landing_dir / "export.csv": "Permission denied"}
+    assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2018.csv", "fichier_illisible")]
+    assert "vérifiez ses droits de lecture" in report.violations[0].message
