@@ -234,7 +234,8 @@ def ingest_source(
         ensure_table(con, spec.table, spec.columns)
         if not extracts:
             log(f"aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
-        # A file already refused at discovery (a link out of the landing folder) is never read.
+        # A file refused at discovery (a link out of the landing folder) is never read; one
+        # that cannot be read is refused with its cause.
         hashes = {extract.path: readable_hash(extract) for extract in extracts}
         extracts = [e if hashes[e.path] is not None else unreadable(e, landing.root) for e in extracts]
         ambiguous = competing_files(spec, extracts, hashes, landing.root)
