@@ -61,10 +61,32 @@ def loaded_for_another_unit(
 ) -> tuple[str, str] | None:
     """(unit, file) when a file with this content is loaded for another unit of `table`."""
     ensure_loads_table(con)
-    return con.execute(
+    found = con.execute(
         f"select unit, source_file from {LOADS_TABLE} where table_name = ? and file_hash = ? and unit <> ? limit 1",
         [table, file_hash, unit],
-    ).fetchone()
+    ).fetchall()
+    return found[0] if found else None
+
+
+def same_figures_for_another_year(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame, unit_filter: dict[str, object], columns: tuple[str, ...]
+) -> str | None:
+    """The file of another year of the same unit kind (same filter but `annee`) whose loaded
+    rows carry exactly the same figures: a copy saved under another year's name."""
+    scope = {column: value for column, value in unit_filter.items() if column != "annee" and isinstance(column, str)}
+    fingerprint = ", ".join(columns)
+    con.register("incoming_figures", rows[list(columns)])
+    try:
+        [(digest, count)] = con.execute(f"select bit_xor(hash({fingerprint})), count(*) from incoming_figures").fetchall()
+        clauses = " ".join(f"and {column} = ?" for column in scope)
+        found = con.execute(
+            f"select any_value(source_file) from {table} where annee <> ? {clauses} "
+            f"group by annee having bit_xor(hash({fingerprint})) = ? and count(*) = ? limit 1",
+            [unit_filter["annee"], *scope.values(), digest, count],
+        ).fetchall()
+    finally:
+        con.unregister("incoming_figures")
+    return found[0][0] if found else None
 
 
 def replace_unit(

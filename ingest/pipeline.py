@@ -22,7 +22,7 @@ from ingest import personal, quality
 from ingest.csvfile import file_sha256
 from ingest.errors import ContractError, ContractViolation
 from ingest.extract import Extract, Landing
-from ingest.load import ensure_table, is_loaded, loaded_for_another_unit, replace_unit
+from ingest.load import ensure_table, is_loaded, loaded_for_another_unit, replace_unit, same_figures_for_another_year
 from ingest.registry import SourceSpec
 
 Log = Callable[[str], None]
@@ -155,10 +155,10 @@ def competing_files(
     return competing
 
 
-def copied_file(name: str, other: str) -> ContractViolation:
+def copied_file(name: str, other: str, same: str = "contenu identique, octet pour octet, à") -> ContractViolation:
     return ContractViolation(
         name, "fichier_copie",
-        f"contenu identique, octet pour octet, à {other}, nommé pour une autre année : une copie renommée ? "
+        f"{same} {other}, nommé pour une autre année : une copie renommée ? "
         "retirez-la du dossier d'arrivée (si c'est l'autre qui était mal nommé, relancez avec --rebuild)",
     )
 
@@ -287,6 +287,13 @@ def ingest_source(
                 log(f"{prefix} : REJETÉ ({len(violations)} anomalie(s)), {where} : {target.parent}")
                 continue
             unit, unit_filter = spec.unit(extract, frame)
+            if spec.same_figures_columns and (original := same_figures_for_another_year(
+                    con, spec.table, spec.rows(extract, frame), unit_filter, spec.same_figures_columns)):
+                violation = copied_file(display_path(extract.path, landing.root), f"{original} (déjà chargé)",
+                                        "mêmes chiffres que")
+                report.violations.append(violation)
+                log(f"{prefix} : NON CHARGÉ, {violation.message}")
+                continue
             if spec.overlap_is_conflict:
                 pairs = {pair for key, values in unit_filter.items() if isinstance(key, tuple) for pair in values}
                 rivals = sorted({claimed[pair] for pair in pairs if pair in claimed})

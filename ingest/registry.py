@@ -70,6 +70,9 @@ class SourceSpec:
     # Two files of the landing giving the same (year, variable) is an error, not an update:
     # for the partner extract, a re-download "(1)" may sort before the stale original.
     overlap_is_conflict: bool = False
+    # Columns whose values, all together, cannot be the same for two years (unit_from_name
+    # sources): a file re-saved under another year's name is refused even when its bytes differ.
+    same_figures_columns: tuple[str, ...] = ()
     masking: str = "aucun"  # French: how the producer hides small counts
     # The staging models list the variables each file has (`variables_presentes`): a variable
     # absent from a file differs from one masked for every commune.
@@ -207,6 +210,7 @@ SOURCE_LIST = [
         suite=lambda e, frame: [*caf_legacy.THEMES[e.theme].suite(caf_legacy.variables_of(frame)),
                                 *quality.plausible_counts(caf_legacy.variables_of(frame))],
         rows=lambda e, frame: caf_legacy.to_long(frame, caf_legacy.THEMES[e.theme]),
+        same_figures_columns=("code_commune", "variable", "valeur"),
         masking="cellule vide = secret statistique (moins de 5)",
         lists_variables=True,
         staging=tuple(
@@ -262,6 +266,7 @@ SOURCE_LIST = [
         read=lambda e: insee_populations.read_populations(e.path, e.year),
         unit=by_name_year,
         unit_from_name=True,
+        same_figures_columns=("code_commune", "pmun", "pcap", "ptot"),
         suite=lambda _e, _frame: [
             year_rule(),
             *quality.plausible_counts(["pmun", "pcap", "ptot"]),

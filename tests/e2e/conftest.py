@@ -51,10 +51,11 @@ def add_portal_file_for_a_legacy_year(landing):
 
 
 def add_legacy_file_five_years_before_a_portal_year(landing):
-    """ConfigFamiliale for 2017 (2018's figures, one header spelled otherwise: a plain copy is
-    refused as a renamed file): the portal's December 2022 count is five years later."""
+    """ConfigFamiliale for 2017: 2018's allocataires, one more single man in Baincthun (a plain
+    copy is refused as a renamed file); the portal's December 2022 count is five years later."""
     raw = (landing / "caf" / "ConfigFamiliale2018.csv").read_bytes()
-    (landing / "caf" / "ConfigFamiliale2017.csv").write_bytes(raw.replace(b"Homme_Isole", b"HOMME_ISOLE", 1))
+    (landing / "caf" / "ConfigFamiliale2017.csv").write_bytes(raw.replace(b"Baincthun;62075;302;23;26;46;17;7;61;",
+                                                                          b"Baincthun;62075;302;23;26;46;17;7;62;", 1))
 
 
 @pytest.fixture(scope="session")

@@ -149,3 +149,16 @@ def test_a_copy_of_a_loaded_file_arriving_under_another_year_is_refused(tmp_path
 
     assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2019.csv", "fichier_copie")]
     assert "NIVCOMTOTAL2018.csv (déjà chargé, nivcomtotal/2018)" in report.violations[0].message
+
+
+def test_a_file_resaved_under_another_years_name_is_refused_even_when_its_bytes_differ(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    original = (SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv").read_bytes()
+    (landing / "NIVCOMTOTAL2018.csv").write_bytes(original)
+    (landing / "NIVCOMTOTAL2019.csv").write_bytes(original.replace(b"\r\n", b"\n"))  # re-saved: same figures
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2019.csv", "fichier_copie")]
+    assert "mêmes chiffres que NIVCOMTOTAL2018.csv" in report.violations[0].message
