@@ -290,7 +290,7 @@ def set_aside_unreadable_build(settings: Settings) -> None:
             "elle est reconstruite à partir des fichiers du dossier d'arrivée")
 
 
-MIN_FREE_BYTES = 200 * 2**20
+MIN_FREE_BYTES = 64 * 2**20  # or 3x the current build and published files, when larger
 
 
 def warehouse_folder_problem(settings: Settings) -> str | None:
