@@ -91,27 +91,19 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def readable_hash(extract: Extract) -> str | None:
-    """The file's content hash; "" for a file refused at discovery (never read); None when it
-    cannot be read."""
+def hashed(extract: Extract, root: Path) -> tuple[Extract, str]:
+    """The extract and its content hash. A file refused at discovery (a link out of the landing
+    folder) is never read (hash ""); one that cannot be read is refused with its cause."""
     if extract.error is not None:
-        return ""
+        return extract, ""
     try:
-        return file_sha256(extract.path)
-    except OSError:
-        return None
-
-
-def unreadable(extract: Extract, root: Path) -> Extract:
-    try:
-        extract.path.open("rb").close()
-        cause = "lecture interrompue"
+        return extract, file_sha256(extract.path)
     except OSError as error:
         cause = error.strerror or type(error).__name__
-    return replace(extract, error=ContractError.single(
-        display_path(extract.path, root), "fichier_illisible",
-        f"fichier illisible ({cause}) ; vérifiez ses droits de lecture ou copiez-le à nouveau",
-    ))
+        return replace(extract, error=ContractError.single(
+            display_path(extract.path, root), "fichier_illisible",
+            f"fichier illisible ({cause}) ; vérifiez ses droits de lecture ou copiez-le à nouveau",
+        )), ""
 
 
 def competing_files(
@@ -198,10 +190,10 @@ class BuildDatabaseError(RuntimeError):
     """The build database could not be written (a full disk, a read-only folder)."""
 
 
-def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, frame: pd.DataFrame, file_hash: str) -> int:
+def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, rows: pd.DataFrame, file_hash: str) -> int:
     failure = None
     try:
-        return replace_unit(con, spec.table, unit, unit_filter, spec.rows(extract, frame), extract.path.name, file_hash)
+        return replace_unit(con, spec.table, unit, unit_filter, rows, extract.path.name, file_hash)
     except (duckdb.IOException, OSError) as error:
         cause = type(error).__name__ if spec.personal else str(error)
         raise BuildDatabaseError(
@@ -234,10 +226,9 @@ def ingest_source(
         ensure_table(con, spec.table, spec.columns)
         if not extracts:
             log(f"aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
-        # A file refused at discovery (a link out of the landing folder) is never read; one
-        # that cannot be read is refused with its cause.
-        hashes = {extract.path: readable_hash(extract) for extract in extracts}
-        extracts = [e if hashes[e.path] is not None else unreadable(e, landing.root) for e in extracts]
+        checked = [hashed(extract, landing.root) for extract in extracts]
+        extracts = [extract for extract, _hash in checked]
+        hashes = {extract.path: file_hash for extract, file_hash in checked}
         ambiguous = competing_files(spec, extracts, hashes, landing.root)
         # Files whose units come from their rows may overlap (census editions, births files
         # of successive years): when any of them is new, all are loaded again in path order,
@@ -246,13 +237,17 @@ def ingest_source(
             e.error is not None or not is_loaded(con, spec.table, hashes[e.path]) for e in extracts
         )
         claimed: dict[tuple, str] = {}  # (year, variable) -> file, for overlap_is_conflict
+
+        def refuse(violation: ContractViolation, prefix: str) -> None:
+            """A file that is not loaded, and not quarantined: nothing is wrong inside it."""
+            report.violations.append(violation)
+            log(f"{prefix} : NON CHARGÉ, {violation.message}")
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
             prefix = f"[{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
             file_hash = hashes[extract.path]
             if extract.path in ambiguous:
-                report.violations.append(ambiguous[extract.path])
-                log(f"{prefix} : NON CHARGÉ, {ambiguous[extract.path].message}")
+                refuse(ambiguous[extract.path], prefix)
                 continue
             # A unit named by the file (theme/year) must hold this very file; a unit read from
             # the content is the same for the same content, so the hash alone tells.
@@ -263,18 +258,15 @@ def ingest_source(
                 continue
             if named_unit is not None and extract.error is None and (
                     elsewhere := loaded_for_another_unit(con, spec.table, file_hash, named_unit)):
-                violation = copied_file(display_path(extract.path, landing.root), f"{elsewhere[1]} (déjà chargé, {elsewhere[0]})")
-                report.violations.append(violation)
-                log(f"{prefix} : NON CHARGÉ, {violation.message}")
+                refuse(copied_file(display_path(extract.path, landing.root), f"{elsewhere[1]} (déjà chargé, {elsewhere[0]})"),
+                       prefix)
                 continue
             if spec.personal and pseudo_key is None:
-                violation = ContractViolation(
+                refuse(ContractViolation(
                     display_path(extract.path, landing.root), "cle_pseudonymisation",
                     f"données personnelles non chargées : la variable d'environnement {personal.KEY_VARIABLE} "
                     "(clé de pseudonymisation) n'est pas définie",
-                )
-                report.violations.append(violation)
-                log(f"{prefix} : NON CHARGÉ, {violation.message}")
+                ), prefix)
                 continue
             frame, violations = read_and_check(spec, extract, pseudo_key)
             for violation in violations:  # "2021/donnees_communes.csv", not just its name
@@ -287,31 +279,28 @@ def ingest_source(
                 log(f"{prefix} : REJETÉ ({len(violations)} anomalie(s)), {where} : {target.parent}")
                 continue
             unit, unit_filter = spec.unit(extract, frame)
+            rows = spec.rows(extract, frame)
             if spec.same_figures_columns and (original := same_figures_for_another_year(
-                    con, spec.table, spec.rows(extract, frame), unit_filter, spec.same_figures_columns)):
-                violation = copied_file(display_path(extract.path, landing.root), f"{original} (déjà chargé)",
-                                        "mêmes chiffres que")
-                report.violations.append(violation)
-                log(f"{prefix} : NON CHARGÉ, {violation.message}")
+                    con, spec.table, rows, unit_filter, spec.same_figures_columns)):
+                refuse(copied_file(display_path(extract.path, landing.root), f"{original} (déjà chargé)",
+                                   "mêmes chiffres que"), prefix)
                 continue
             if spec.overlap_is_conflict:
                 pairs = {pair for key, values in unit_filter.items() if isinstance(key, tuple) for pair in values}
                 rivals = sorted({claimed[pair] for pair in pairs if pair in claimed})
                 if rivals:
-                    violation = ContractViolation(
+                    refuse(ContractViolation(
                         display_path(extract.path, landing.root), "fichier_unique",
                         f"donne les mêmes chiffres (année, variable) que {', '.join(rivals)} ; "
                         "retirez du dossier d'arrivée l'extrait périmé",
-                    )
-                    report.violations.append(violation)
-                    log(f"{prefix} : NON CHARGÉ, {violation.message}")
+                    ), prefix)
                     continue
                 claimed.update({pair: display_path(extract.path, landing.root) for pair in pairs})
             for flag in ("est_special", "est_placeholder"):  # counted and reported, never aggregated
                 if flag in frame:
                     report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())
-            rows = load(con, spec, unit, unit_filter, extract, frame, file_hash)
+            loaded = load(con, spec, unit, unit_filter, extract, rows, file_hash)
             report.files_loaded.append(name)
-            report.rows_loaded += rows
-            log(f"{prefix} : {rows} lignes chargées (unité {unit})")
+            report.rows_loaded += loaded
+            log(f"{prefix} : {loaded} lignes chargées (unité {unit})")
     return report

@@ -40,13 +40,11 @@ def rule(name: str, message: str, expectation: str, **kwargs) -> Rule:
     return Rule(name, message, expectation, tuple(sorted(kwargs.items())))
 
 
-# Rules the readers cannot check themselves: each one can fail (see tests/unit/test_quality.py).
-SUITES: dict[str, list[Rule]] = {
-    # The EPCI composition file may list a commune twice; its reader keeps every row.
-    "territoire": [
-        rule("cle_unique", "commune présente deux fois", "ExpectColumnValuesToBeUnique", column="code_commune"),
-    ],
-}
+# The territory step's rule: the EPCI composition file may list a commune twice (its reader
+# keeps every row). The sources' rules are in ingest/registry.py.
+TERRITORY_RULES = [
+    rule("cle_unique", "commune présente deux fois", "ExpectColumnValuesToBeUnique", column="code_commune"),
+]
 
 
 @lru_cache(maxsize=1)
@@ -83,17 +81,14 @@ def at_most(part: str, whole: str, name: str, message: str) -> Rule:
                 or_equal=True, ignore_row_if="either_value_is_missing")
 
 
-def validate(rules: str | list[Rule], frame: pd.DataFrame, file_name: str) -> list[ContractViolation]:
-    """Run a suite (a name of SUITES or a list of rules) on `frame`, which has a `ligne`
-    column; return the violations."""
+def validate(rules: list[Rule], frame: pd.DataFrame, file_name: str) -> list[ContractViolation]:
+    """Run `rules` on `frame`, which has a `ligne` column; return the violations."""
     import great_expectations as gx
 
-    suite_name = rules if isinstance(rules, str) else "regles"
-    rules = SUITES[rules] if isinstance(rules, str) else rules
     if not rules:
         return []
     context = _context()
-    name = f"{suite_name}-{id(frame)}"
+    name = f"regles-{id(frame)}"
     source = context.data_sources.add_or_update_pandas(name)
     batch_definition = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name)
     suite = context.suites.add(gx.ExpectationSuite(name=name))

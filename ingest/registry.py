@@ -140,6 +140,10 @@ def named(source: str, matches: Callable[[Path], bool]) -> Recognise:
     return lambda path, _root: Extract(source, path) if matches(path) else None
 
 
+def headed(source: str, looks_like: Callable[[set[str]], bool]) -> RecogniseHeader:
+    return lambda path, header, _root: Extract(source, path) if looks_like(set(header)) else None
+
+
 def populations_extract(path: Path, root: Path | None) -> Extract:
     try:
         return Extract("insee_populations_legales", path, insee_populations.reference_year(path, root))
@@ -302,9 +306,7 @@ SOURCE_LIST = [
             "valeur double, edition varchar not null, ligne bigint not null"
         ),
         recognise=named("insee_recensement_ages", insee_census.match_file_name),
-        recognise_header=lambda path, header, _root: (
-            Extract("insee_recensement_ages", path) if insee_census.looks_like(set(header)) else None
-        ),
+        recognise_header=headed("insee_recensement_ages", insee_census.looks_like),
         read=lambda e: insee_census.read_census_ages(e.path),
         unit=by_years("recensement", scope="variable"),
         suite=lambda _e, _frame: [real_commune_rule(), year_rule(), *quality.plausible_counts(["valeur"])],
@@ -317,9 +319,7 @@ SOURCE_LIST = [
         description="Naissances domiciliées INSEE, par commune et année.",
         columns="code_commune varchar not null, annee integer not null, naissances double, ligne bigint not null",
         recognise=named("insee_naissances", insee_births.match_file_name),
-        recognise_header=lambda path, header, _root: (
-            Extract("insee_naissances", path) if insee_births.looks_like(set(header)) else None
-        ),
+        recognise_header=headed("insee_naissances", insee_births.looks_like),
         read=lambda e: insee_births.read_births(e.path),
         unit=by_years("naissances"),
         suite=lambda _e, _frame: [real_commune_rule(), year_rule(), *quality.plausible_counts(["naissances"])],
@@ -334,9 +334,7 @@ SOURCE_LIST = [
             "valeur bigint, est_special boolean not null, ligne bigint not null"
         ),
         recognise=named("caf_partenaire", caf_partner.match_file_name),
-        recognise_header=lambda path, header, _root: (
-            Extract("caf_partenaire", path) if caf_partner.looks_like(set(header)) else None
-        ),
+        recognise_header=headed("caf_partenaire", caf_partner.looks_like),
         read=lambda e: caf_partner.read_partner_extract(e.path),
         unit=by_years("partenaire", scope="variable"),
         overlap_is_conflict=True,

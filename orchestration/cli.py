@@ -9,6 +9,8 @@ prints one line per step, and exits non-zero when any blocking check fails, nami
 the line, the column and the rule.
 """
 
+from __future__ import annotations
+
 import argparse
 import contextlib
 import fcntl
@@ -18,24 +20,39 @@ import shutil
 import sys
 import tempfile
 import time
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ingest.pipeline import display_path
-from ingest.registry import SOURCE_LIST, SOURCES, SourceSpec
 from orchestration.settings import DEFAULT_LANDING, DEFAULT_TERRITORY, DEFAULT_WAREHOUSE, SAMPLE_DIR, Settings
 
-# Progress labels of the steps, by Dagster step key: one per source of the registry.
-STEP_LABELS = {
-    **{"__".join(spec.asset_key): spec.label for spec in SOURCE_LIST},
-    "raw__territoire_communes": "territoire",
-    "ctg_dbt_assets": "dbt (modèles et tests)",
-    "published__warehouse": "publication",
-}
+if TYPE_CHECKING:
+    from ingest.registry import SourceSpec
+
+
+@cache
+def step_labels() -> dict[str, str]:
+    """Progress labels of the steps, by Dagster step key: one per source of the registry.
+    (Read when a refresh runs: `ctg --help` loads no reader.)"""
+    from ingest.registry import SOURCE_LIST
+
+    return {
+        **{"__".join(spec.asset_key): spec.label for spec in SOURCE_LIST},
+        "raw__territoire_communes": "territoire",
+        "ctg_dbt_assets": "dbt (modèles et tests)",
+        "published__warehouse": "publication",
+    }
+
+
+@cache
+def personal_models() -> frozenset[str]:
+    """Models of personal sources: failing rows of their tests are never printed."""
+    from ingest.registry import SOURCE_LIST
+
+    return frozenset(model.model for spec in SOURCE_LIST if spec.personal for model in spec.staging)
 
 
 FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError", "BuildDatabaseError"}
-# Failing rows of tests on these models are never printed: they hold pseudonymised personal data.
-PERSONAL_MODELS = {model.model for spec in SOURCE_LIST if spec.personal for model in spec.staging}
 
 
 def say(message: str) -> None:
@@ -50,7 +67,7 @@ class ProgressHandler(logging.Handler):
         meta = getattr(record, "dagster_meta", None)
         if not meta:
             return
-        step = STEP_LABELS.get(meta.get("step_key") or "", meta.get("step_key") or "")
+        step = step_labels().get(meta.get("step_key") or "", meta.get("step_key") or "")
         event = meta.get("dagster_event")
         if event is None:
             message = meta["orig_message"]
@@ -149,7 +166,7 @@ def check_lines(evaluation, build_db: Path | None = None) -> list[str]:
     if anomalies is not None:
         lines.extend(f"  {line}" for line in str(anomalies.value).splitlines() if line.strip())
     elif failed_rows is not None:
-        personal_model = evaluation.asset_key.path[-1] in PERSONAL_MODELS
+        personal_model = evaluation.asset_key.path[-1] in personal_models()
         examples = failing_rows(build_db, evaluation.check_name) if build_db and not personal_model else []
         lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)"
                      + (", par exemple :" if examples else ""))
@@ -165,14 +182,15 @@ def warning_report(result, build_db: Path) -> list[str]:
     return lines
 
 
-def absent_sources(result) -> list[str]:
+def absent_sources(result, sources: list[SourceSpec]) -> list[str]:
     """Sources with no file in the landing folder (their indicators are simply not there)."""
+    by_name = {spec.name: spec for spec in sources}
     absent = []
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         found = materialization.metadata.get("fichiers_trouves")
         # The territory files are optional (a bundled referential stands in): not absent sources.
-        spec = SOURCES.get(event.asset_key.path[-1]) if event.asset_key.path[0] == "raw" else None
+        spec = by_name.get(event.asset_key.path[-1]) if event.asset_key.path[0] == "raw" else None
         if found is not None and found.value == 0 and spec is not None and spec.expected:
             absent.append(spec.label)
     return absent
@@ -198,7 +216,7 @@ def failure_report(result, build_db: Path) -> list[str]:
         error = event.step_failure_data.error
         while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
             error = error.cause
-        step = STEP_LABELS.get(event.step_key, event.step_key)
+        step = step_labels().get(event.step_key, event.step_key)
         kind = error.cls_name if error else ""
         if kind == "DagsterAssetCheckFailedError":
             continue  # the failed checks are listed above
@@ -211,7 +229,10 @@ def failure_report(result, build_db: Path) -> list[str]:
     return lines
 
 
-def refresh(args: argparse.Namespace, sources: list[SourceSpec] = SOURCE_LIST) -> int:
+def refresh(args: argparse.Namespace, sources: list[SourceSpec] | None = None) -> int:
+    from ingest.registry import SOURCE_LIST
+
+    sources = SOURCE_LIST if sources is None else sources
     settings = resolve_settings(args)
     if not settings.use_sample and (
         not settings.landing_dir.is_dir() or not any(p.is_file() for p in settings.landing_dir.rglob("*"))
@@ -316,6 +337,7 @@ def nothing_to_compute(settings: Settings, sources: list[SourceSpec]) -> bool:
     """No file of the landing is recognised and nothing was ever loaded: refused at once,
     rather than after a whole refresh that could only compute empty tables."""
     from ingest.discovery import discover
+    from ingest.pipeline import display_path
 
     landing = discover(settings.landing_dir, sources)
     if landing.extracts or settings.build_db.exists():
@@ -330,7 +352,7 @@ def nothing_to_compute(settings: Settings, sources: list[SourceSpec]) -> bool:
     return True
 
 
-def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec] = SOURCE_LIST) -> int:
+def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) -> int:
     started = time.monotonic()
     if rebuilt:
         say("base de construction effacée (--rebuild) : tous les fichiers du dossier d'arrivée sont relus")
@@ -359,7 +381,7 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec] = S
         for event in result.get_asset_materialization_events()
     )
     elapsed = time.monotonic() - started
-    absent = absent_sources(result)
+    absent = absent_sources(result, sources)
     if absent:
         say(
             f"sources sans fichier dans le dossier d'arrivée : {', '.join(absent)} "
@@ -399,7 +421,7 @@ def validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def main(argv: list[str] | None = None, sources: list[SourceSpec] = SOURCE_LIST) -> int:
+def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None) -> int:
     """`sources`: the registry's; a test may add a fake source to them."""
     parser = argparse.ArgumentParser(prog="ctg", description="Entrepôt de la Convention Territoriale Globale")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -144,7 +144,7 @@ def build_territory_asset(sources: list[SourceSpec]) -> dg.AssetsDefinition:
                 dep_comparaison_libelle=territory.dep_libelle,
                 origine=territory.origin,
             )
-            report.violations = quality.validate("territoire", frame.assign(ligne=range(2, len(frame) + 2)), origin)
+            report.violations = quality.validate(quality.TERRITORY_RULES, frame.assign(ligne=range(2, len(frame) + 2)), origin)
         except ContractError as error:
             report.violations = error.violations
         if report.ok:

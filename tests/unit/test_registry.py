@@ -8,7 +8,7 @@ import pytest
 
 from ingest.discovery import identify
 from ingest.registry import SOURCE_LIST, SOURCES
-from orchestration.cli import STEP_LABELS
+from orchestration.cli import step_labels
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.transform.registry_sync import disagreements, generated_files
 
@@ -55,9 +55,9 @@ def test_generated_sources_give_each_table_its_dagster_asset_key():
 
 
 def test_each_source_has_its_own_progress_label():
-    labels = [STEP_LABELS[f"raw__{spec.name}"] for spec in SOURCE_LIST]
+    labels = [step_labels()[f"raw__{spec.name}"] for spec in SOURCE_LIST]
     assert len(set(labels)) == len(SOURCE_LIST)
-    assert STEP_LABELS["raw__insee_naissances"] == "INSEE naissances"
+    assert step_labels()["raw__insee_naissances"] == "INSEE naissances"
 
 
 @pytest.mark.parametrize(("change", "message"), [
