@@ -40,3 +40,4 @@ validate-definitions: install
 
 sample:
 	$(UV) run python scripts/generate_sample.py
+	$(UV) run python scripts/generate_structures_sample.py

@@ -1,8 +1,8 @@
 """Find the extracts in a landing folder and tell which source each one is.
 
 Every source of the registry says how it recognises its files: by name first (the names the
-portals give), then, for renamed CSVs, by their header. Sub-folders are allowed. Files nobody
-reads are listed, never an error.
+portals give), then, for renamed CSVs and our own registers (CSV or .xlsx), by their header.
+Sub-folders are allowed. Files nobody reads are listed, never an error.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ingest.csvfile import decode, sniff_separator
 from ingest.errors import ContractError
 from ingest.extract import Extract, Landing
 from ingest.registry import SOURCE_LIST, SourceSpec
+from ingest.workbook import header_of_workbook, is_workbook
 
 __all__ = ["Extract", "Landing", "discover", "identify"]
 
@@ -35,9 +36,12 @@ def identify(path: Path, root: Path | None, sources: list[SourceSpec] = SOURCE_L
     for spec in sources:
         if extract := spec.recognise(path, root):
             return extract
-    if path.suffix.lower() != ".csv":
+    if path.suffix.lower() == ".csv":
+        header = header_of(path)
+    elif is_workbook(path):
+        header = header_of_workbook(path)
+    else:
         return None
-    header = header_of(path)
     for spec in sources:
         if spec.recognise_header and (extract := spec.recognise_header(path, header, root)):
             return extract

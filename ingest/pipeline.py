@@ -23,7 +23,7 @@ from ingest.csvfile import file_sha256
 from ingest.errors import ContractError, ContractViolation
 from ingest.extract import Extract, Landing
 from ingest.load import ensure_table, is_loaded, loaded_for_another_unit, replace_unit, same_figures_for_another_year
-from ingest.registry import SourceSpec
+from ingest.registry import SOURCES, SourceSpec
 
 Log = Callable[[str], None]
 
@@ -223,7 +223,8 @@ def ingest_source(
     report = IngestReport(source=spec.name, files_found=len(extracts))
     build_db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(build_db)) as con:
-        ensure_table(con, spec.table, spec.columns)
+        for table_spec in (spec, *(SOURCES[name] for name in spec.after)):
+            ensure_table(con, table_spec.table, table_spec.columns)
         if not extracts:
             log(f"aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
         checked = [hashed(extract, landing.root) for extract in extracts]
@@ -269,6 +270,8 @@ def ingest_source(
                 ), prefix)
                 continue
             frame, violations = read_and_check(spec, extract, pseudo_key)
+            if not violations and spec.check_in_build is not None:
+                violations = spec.check_in_build(con, frame, extract.path.name)
             for violation in violations:  # "2021/donnees_communes.csv", not just its name
                 violation.file = display_path(extract.path, landing.root)
             if violations:

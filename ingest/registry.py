@@ -17,10 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from ingest import quality
-from ingest.errors import ContractError
+from ingest.errors import ContractError, ContractViolation
 from ingest.extract import Extract
 from ingest.sources import (
     caf_legacy,
@@ -30,9 +31,11 @@ from ingest.sources import (
     insee_births,
     insee_census,
     insee_populations,
+    structures,
     territory,
 )
 
+CheckInBuild = Callable[[duckdb.DuckDBPyConnection, pd.DataFrame, str], list[ContractViolation]]  # (build db, rows, file)
 Recognise = Callable[[Path, Path | None], Extract | None]  # (file, landing root) -> extract
 RecogniseHeader = Callable[[Path, list[str], Path | None], Extract | None]  # + lower-case header
 CADENCES = ("annuelle", "trimestrielle", "mensuelle")  # how often a producer publishes (freshness checks)
@@ -82,6 +85,11 @@ class SourceSpec:
     identifying: Mapping[str, str] = field(default_factory=dict)  # column -> normalisation (personal)
     cadence: str = "annuelle"  # how often the producer publishes a new file (freshness checks)
     expected: bool = True  # a refresh without any file of it says so (the territory files are optional)
+    # Rules that need what other sources loaded (an activity row for a structure of the
+    # inventory): run on the build database before loading; `after` are those sources, whose
+    # ingest assets run first.
+    check_in_build: CheckInBuild | None = None
+    after: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
@@ -343,5 +351,60 @@ SOURCE_LIST = [
         lists_variables=True,
         staging=(CommuneModel("stg_caf__partenaire", tuple(caf_partner.VARIABLES), "partenaire"),),
     ),
+    SourceSpec(
+        name="structures_inventaire",
+        label="Inventaire des structures",
+        description=(
+            "Inventaire des structures et services aux familles tenu par la coordination CTG (annexe 2 de la "
+            "convention) : type, commune, gestionnaire, places, ETP, dates d'ouverture et de fermeture."
+        ),
+        columns=structures.INVENTORY_COLUMNS_DDL,
+        recognise=lambda _path, _root: None,  # our own files: by their header, whatever their name
+        recognise_header=headed("structures_inventaire", structures.looks_like_inventory),
+        read=lambda e: structures.read_inventory(e.path),
+        unit=lambda _e, frame: structures.inventory_unit(frame),
+        overlap_is_conflict=True,
+        suite=lambda _e, _frame: structures.inventory_rules(),
+        rows=lambda _e, frame: structures.inventory_rows(frame),
+    ),
+    SourceSpec(
+        name="structures_activite",
+        label="Activité des structures",
+        description=(
+            "Activité annuelle des structures (places, ETP, jours d'ouverture, taux d'occupation, enfants "
+            "inscrits, heures), une ligne par structure, année et mesure."
+        ),
+        columns=structures.ACTIVITY_COLUMNS_DDL,
+        recognise=lambda _path, _root: None,
+        recognise_header=headed("structures_activite", structures.looks_like_activity),
+        read=lambda e: structures.read_activity(e.path),
+        unit=lambda _e, frame: structures.activity_unit(frame),
+        overlap_is_conflict=True,
+        suite=lambda _e, _frame: structures.activity_rules(),
+        check_in_build=lambda con, frame, name: structures.unknown_structures(
+            con, "raw.structures_inventaire", frame, name),
+        after=("structures_inventaire",),
+    ),
+    SourceSpec(
+        name="structures_financements",
+        label="Financements CAF des structures",
+        description=(
+            "Financements de la CAF par structure (ou commune), année et dispositif (prestation de service, "
+            "bonus territoire CTG, investissement, REAAP, CLAS, AVS...)."
+        ),
+        columns=structures.FUNDING_COLUMNS_DDL,
+        recognise=lambda _path, _root: None,
+        recognise_header=headed("structures_financements", structures.looks_like_funding),
+        read=lambda e: structures.read_funding(e.path),
+        unit=by_years("financements", scope="dispositif"),
+        overlap_is_conflict=True,
+        suite=lambda _e, _frame: structures.funding_rules(),
+        check_in_build=lambda con, frame, name: structures.unknown_structures(
+            con, "raw.structures_inventaire", frame, name),
+        after=("structures_inventaire",),
+    ),
 ]
 SOURCES: dict[str, SourceSpec] = {spec.name: spec for spec in SOURCE_LIST}
+for _spec in SOURCE_LIST:
+    if unknown_after := set(_spec.after) - set(SOURCES):
+        raise ValueError(f"{_spec.name}: runs after unknown sources {sorted(unknown_after)}")

@@ -29,6 +29,15 @@
     },
     "caf_partenaire": {
       "personal": false
+    },
+    "structures_inventaire": {
+      "personal": false
+    },
+    "structures_activite": {
+      "personal": false
+    },
+    "structures_financements": {
+      "personal": false
     }
   },
   "models": {

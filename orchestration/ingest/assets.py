@@ -62,6 +62,8 @@ def build_source_asset(spec: SourceSpec, sources: list[SourceSpec]) -> dg.Assets
 
     @dg.asset(
         key=key,
+        # Sources whose loaded rows this one is checked against (the inventory before activity).
+        deps=[dg.AssetKey(SOURCES[name].asset_key) for name in spec.after if name in {s.name for s in sources}],
         group_name="ingest",
         description=spec.description,
         pool=BUILD_DB_POOL,

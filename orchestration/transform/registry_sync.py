@@ -3,12 +3,13 @@
     uv run python -m orchestration.transform.registry_sync          # rewrite the files
     uv run python -m orchestration.transform.registry_sync --check  # exit 1 when they are stale
 
-Two files are generated, never edited by hand:
+Three files are generated, never edited by hand:
 - `models/staging/_sources.yml`: one dbt source table per registry source (and the territory
   table the territory step writes), with its Dagster asset key and personal-data flag;
 - `macros/registry.sql`: `ctg_registry()`, the staging models of each source with the
   variables they pivot and their prefix in `int_communes__variables`, and the prefixes whose
-  models list the variables each file has (`variables_presentes`).
+  models list the variables each file has (`variables_presentes`);
+- `seeds/types_structures.csv`: the closed list of structure types of the inventory reader.
 `disagreements()` (run by tests/unit/test_registry.py and `--check`) also finds a staging
 model that writes its variable list itself, or reads a raw table no source loads.
 """
@@ -21,10 +22,12 @@ import sys
 from pathlib import Path
 
 from ingest.registry import SOURCE_LIST, SourceSpec
+from ingest.sources import structures
 from orchestration.settings import DBT_PROJECT_DIR
 
 SOURCES_YML = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
 REGISTRY_MACRO = DBT_PROJECT_DIR / "macros" / "registry.sql"
+STRUCTURE_TYPES_SEED = DBT_PROJECT_DIR / "seeds" / "types_structures.csv"
 PERSONAL_MODELS = Path("models/staging/personal")
 HEADER = "generated from ingest/registry.py by `make dbt-registry`: do not edit"
 
@@ -95,8 +98,17 @@ def registry_macro(specs: list[SourceSpec]) -> str:
     )
 
 
+def structure_types_seed() -> str:
+    """The closed list of structure types the inventory reader accepts, for dbt (labels, family)."""
+    lines = ["type,libelle,famille,famille_libelle,places_agrement"]
+    for code, (label, family, places) in structures.TYPES.items():
+        lines.append(f'{code},"{label}",{family},"{structures.FAMILIES[family]}",{str(places).lower()}')
+    return "\n".join(lines) + "\n"
+
+
 def generated_files(specs: list[SourceSpec] = SOURCE_LIST) -> dict[Path, str]:
-    return {SOURCES_YML: sources_yml(specs), REGISTRY_MACRO: registry_macro(specs)}
+    return {SOURCES_YML: sources_yml(specs), REGISTRY_MACRO: registry_macro(specs),
+            STRUCTURE_TYPES_SEED: structure_types_seed()}
 
 
 def disagreements(specs: list[SourceSpec] = SOURCE_LIST, project_dir: Path = DBT_PROJECT_DIR) -> list[str]:
