@@ -19,7 +19,10 @@ per_indicator_year as (
     left join territoire_communes
         on indicateurs.territoire_niveau = 'commune'
         and indicateurs.territoire_code = territoire_communes.code_commune
-    where indicateurs.indicateur_code <> 'capacite_theorique_accueil'  -- large communes only
+    where indicateurs.indicateur_code not in (
+            'capacite_theorique_accueil',  -- large communes only
+            'nb_communes_avec_alsh'  -- EPCI only
+        )
     group by indicateurs.indicateur_code, indicateurs.annee
 )
 

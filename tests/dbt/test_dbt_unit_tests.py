@@ -33,6 +33,8 @@ EXPECTED_UNIT_TESTS = {
     "int_communes__variables__population_year_latest_at_or_before",
     "int_indicateurs__territoires__ratios_rebuilt_from_sums",
     "indicateurs__no_5_year_variation_across_sources",
+    "int_structures__annees__counted_when_open_on_31_december",
+    "int_offre__communes__opening_in_2023_changes_2023_not_2021",
 }
 
 TERRITORY_COLUMNS = (

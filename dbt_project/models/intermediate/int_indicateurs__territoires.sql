@@ -9,6 +9,9 @@
 
 with communes as (
     select * from {{ ref('int_indicateurs__communes') }}
+    union all
+    -- The offer of the territory's structures (inventory, activity, funding).
+    select * from {{ ref('int_indicateurs__offre') }}
 ),
 
 territoire as (
@@ -47,10 +50,14 @@ commune_level as (
         on communes.code_commune = territoire_communes.code_commune
     left join commune_names
         on communes.code_commune = commune_names.code_commune
-    where territoire_communes.code_commune is not null
+    where (
+        territoire_communes.code_commune is not null
         {% if var('toutes_communes_departement', false) %}
             or communes.dep_code in (select territoire.dep_code from territoire)
         {% endif %}
+    )
+    -- A count of communes has no commune figure.
+    and communes.indicateur_code <> 'nb_communes_avec_alsh'
 ),
 
 -- Each commune row once per level it belongs to: the EPCI (its communes), and the

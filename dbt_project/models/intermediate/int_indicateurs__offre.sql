@@ -1,0 +1,184 @@
+{#
+  The offer indicators (INDICATORS.md, "Offer indicators from the inventory") at commune level,
+  in the shape of int_indicateurs__communes, for every commune of the territory and every year
+  of the offer (0 when the commune has none of the type), and the CAF funding of social-life
+  structures for every year of the funding file. int_indicateurs__territoires sums them to the
+  EPCI; no département figure is produced (the inventory covers the territory only). Ratios
+  keep their numerator and denominator: a commune without EAJE has its row, value NULL. The
+  inventory is not masked (no personal data).
+#}
+
+{% set offer = offer_indicators() %}
+{% set inventaire = "'inventaire des structures'" %}
+{% set activite = "'inventaire et activité des structures'" %}
+{% set funding = [
+    ('montant_ps_avs', "dispositif = 'PS' and est_avs"),
+    ('montant_subventions_fonctionnement_avs', "dispositif = 'AVS'"),
+    ('montant_financements_avs', "(dispositif = 'PS' and est_avs) or dispositif = 'AVS'"),
+] %}
+
+with per_commune as (
+    select * from {{ ref('int_offre__communes') }}
+),
+
+territoire_communes as (
+    select * from {{ ref('stg_ref__territoire_communes') }}
+),
+
+financements as (
+    select * from {{ ref('stg_structures__financements') }}
+),
+
+structures as (
+    select * from {{ ref('stg_structures__inventaire') }}
+),
+
+variables as (
+    select * from {{ ref('int_communes__variables') }}
+),
+
+offer_rows as (
+    {% for code, condition in offer.counts %}
+        select
+            '{{ code }}' as indicateur_code,
+            code_commune,
+            dep_code,
+            annee,
+            cast({{ code }} as double) as numerateur,
+            cast(null as double) as denominateur,
+            false as est_ratio,
+            false as est_approximatif,
+            {{ inventaire }} as source
+        from per_commune
+        union all
+    {% endfor %}
+    {% for code, column, condition in offer.sums %}
+        select
+            '{{ code }}' as indicateur_code,
+            code_commune,
+            dep_code,
+            annee,
+            cast({{ code }} as double) as numerateur,
+            cast(null as double) as denominateur,
+            false as est_ratio,
+            coalesce({{ code }}__incomplet, false) as est_approximatif,
+            {{ activite }} as source
+        from per_commune
+        union all
+    {% endfor %}
+    {% for code, numerator, denominator, measure in offer.ratios %}
+        select
+            '{{ code }}' as indicateur_code,
+            code_commune,
+            dep_code,
+            annee,
+            cast(coalesce({{ code }}__num, 0) as double) as numerateur,
+            cast(coalesce({{ code }}__den, 0) as double) as denominateur,
+            true as est_ratio,
+            coalesce({{ code }}__incomplet, false) as est_approximatif,
+            {{ activite }} as source
+        from per_commune
+        union all
+    {% endfor %}
+    -- Counted at EPCI level only (the commune rows are dropped by int_indicateurs__territoires).
+    select
+        'nb_communes_avec_alsh' as indicateur_code,
+        code_commune,
+        dep_code,
+        annee,
+        case when a_alsh then 1.0 else 0.0 end as numerateur,
+        cast(null as double) as denominateur,
+        false as est_ratio,
+        false as est_approximatif,
+        {{ inventaire }} as source
+    from per_commune
+),
+
+-- Childminders per ETP of RPE: the partner's active childminders of a year against the RPE
+-- ETP of the same year.
+childminder_rows as (
+    select
+        'am_par_etp_rpe' as indicateur_code,
+        per_commune.code_commune,
+        per_commune.dep_code,
+        per_commune.annee,
+        cast(variables.partenaire__am_actives as double) as numerateur,
+        per_commune.etp_rpe as denominateur,
+        true as est_ratio,
+        variables.partenaire__am_actives is null or coalesce(per_commune.etp_rpe__incomplet, false) as est_approximatif,
+        concat_ws(' ; ', variables.partenaire__source_libelle, {{ activite }}) as source
+    from per_commune
+    inner join variables
+        on per_commune.code_commune = variables.code_commune
+        and per_commune.annee = variables.annee
+        and {{ variable_present('partenaire__am_actives', 'variables') }}
+),
+
+-- CAF funding: a row for a structure counts in the structure's commune, one for a commune in it.
+funding_lines as (
+    select
+        financements.annee,
+        financements.dispositif,
+        financements.montant_eur,
+        coalesce(financements.code_commune, structures.code_commune) as code_commune,
+        coalesce(structures.type in ('CENTRE_SOCIAL', 'EVS'), false) as est_avs
+    from financements
+    left join structures
+        on financements.structure_id = structures.structure_id
+),
+
+funding_years as (
+    select distinct annee from funding_lines
+),
+
+funding_per_commune as (
+    select
+        territoire_communes.code_commune,
+        territoire_communes.dep_code,
+        funding_years.annee,
+        {% for code, condition in funding %}
+            coalesce(sum(funding_lines.montant_eur) filter (where {{ condition }}), 0) as {{ code }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from territoire_communes
+    cross join funding_years
+    left join funding_lines
+        on territoire_communes.code_commune = funding_lines.code_commune
+        and funding_years.annee = funding_lines.annee
+    group by territoire_communes.code_commune, territoire_communes.dep_code, funding_years.annee
+),
+
+funding_rows as (
+    {% for code, condition in funding %}
+        select
+            '{{ code }}' as indicateur_code,
+            code_commune,
+            dep_code,
+            annee,
+            cast({{ code }} as double) as numerateur,
+            cast(null as double) as denominateur,
+            false as est_ratio,
+            false as est_approximatif,
+            'financements CAF des structures' as source
+        from funding_per_commune
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        *,
+        1 as priorite
+    from offer_rows
+    union all
+    select
+        *,
+        1 as priorite
+    from childminder_rows
+    union all
+    select
+        *,
+        1 as priorite
+    from funding_rows
+)
+
+select * from final

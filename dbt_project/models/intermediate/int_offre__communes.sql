@@ -1,0 +1,74 @@
+{#
+  The offer of each commune of the territory, one row per commune and year of
+  int_structures__annees (from the first opening to the latest activity year): the counts,
+  places and ETP of the structures open on 31 December (0 when there are none), the EAJE
+  ratios' numerators and denominators, and whether the commune has an ALSH. `<code>__incomplet`
+  is true when a structure counted lacks the measure (its places, ETP, occupation...).
+#}
+
+{% set offer = offer_indicators() %}
+
+with structure_years as (
+    select * from {{ ref('int_structures__annees') }}
+),
+
+territoire_communes as (
+    select * from {{ ref('stg_ref__territoire_communes') }}
+),
+
+annees as (
+    select cast(unnest(generate_series(min(annee), max(annee))) as integer) as annee
+    from structure_years
+    having count(*) > 0
+),
+
+commune_years as (
+    select
+        territoire_communes.code_commune,
+        territoire_communes.dep_code,
+        annees.annee
+    from territoire_communes
+    cross join annees
+),
+
+-- Each commune and year with the structures open there (none: one row of NULLs).
+commune_structures as (
+    select
+        commune_years.code_commune,
+        commune_years.dep_code,
+        commune_years.annee,
+        structure_years.* exclude (code_commune, annee)  -- noqa: RF02
+    from commune_years
+    left join structure_years
+        on commune_years.code_commune = structure_years.code_commune
+        and commune_years.annee = structure_years.annee
+),
+
+final as (
+    select
+        code_commune,
+        dep_code,
+        annee,
+        {% for code, condition in offer.counts %}
+            count(structure_id) filter (where {{ condition }}) as {{ code }},
+        {% endfor %}
+        {% for code, column, condition in offer.sums %}
+            -- Rounded: 1.5 + 1 + 0.64 + ... is 5.74, not 5.739999999999999.
+            round(coalesce(sum({{ column }}) filter (where {{ condition }}), 0), 6) as {{ code }},
+            bool_or({{ column }} is null) filter (where {{ condition }}) as {{ code }}__incomplet,
+        {% endfor %}
+        {% for code, numerator, denominator, measure in offer.ratios %}
+            sum({{ numerator }}) filter (
+                where type = 'EAJE' and {{ measure }} is not null and places is not null
+            ) as {{ code }}__num,
+            sum({{ denominator }}) filter (
+                where type = 'EAJE' and {{ measure }} is not null and places is not null
+            ) as {{ code }}__den,
+            bool_or({{ measure }} is null or places is null) filter (where type = 'EAJE') as {{ code }}__incomplet,
+        {% endfor %}
+        count(structure_id) filter (where type = 'ALSH') > 0 as a_alsh
+    from commune_structures
+    group by code_commune, dep_code, annee
+)
+
+select * from final
