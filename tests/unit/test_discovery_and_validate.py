@@ -25,6 +25,9 @@ def test_every_bundled_extract_is_recognised_even_renamed(sample_landing):
         "insee_naissances": 1,
         "insee_populations_legales": 2,
         "insee_recensement_ages": 3,
+        "structures_inventaire": 1,
+        "structures_activite": 1,
+        "structures_financements": 1,
     }
     assert {e.theme for e in sources["caf_portail"]} == {"s_ben_com_f", "rsa_s_type_com_f", "ndur_s_qf_400_com_f"}
     assert sorted(e.year for e in sources["insee_populations_legales"]) == [2011, 2016]

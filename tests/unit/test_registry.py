@@ -28,7 +28,7 @@ def test_a_variable_added_to_the_registry_only_is_a_disagreement():
 
 def test_a_variable_list_written_in_a_staging_model_is_a_disagreement(tmp_path):
     project = tmp_path / "dbt_project"
-    for folder in ("models", "macros"):
+    for folder in ("models", "macros", "seeds"):
         shutil.copytree(DBT_PROJECT_DIR / folder, project / folder)
     model = project / "models" / "staging" / "caf" / "stg_caf__partenaire.sql"
     written = [*SOURCES["caf_partenaire"].staging[0].variables, "am_nouvelles"]
@@ -41,7 +41,7 @@ def test_a_variable_list_written_in_a_staging_model_is_a_disagreement(tmp_path):
 
 def test_a_raw_table_no_source_loads_is_a_disagreement(tmp_path):
     project = tmp_path / "dbt_project"
-    for folder in ("models", "macros"):
+    for folder in ("models", "macros", "seeds"):
         shutil.copytree(DBT_PROJECT_DIR / folder, project / folder)
     (project / "models" / "staging" / "stg_x__y.sql").write_text("select * from {{ source('raw', 'permis') }}\n")
 
@@ -80,7 +80,7 @@ def test_discovery_follows_the_registry_order_name_before_header(write_file):
 
 def test_a_personal_source_model_outside_the_personal_folder_is_a_disagreement(tmp_path):
     project = tmp_path / "dbt_project"
-    for folder in ("models", "macros"):
+    for folder in ("models", "macros", "seeds"):
         shutil.copytree(DBT_PROJECT_DIR / folder, project / folder)
     partner = SOURCES["caf_partenaire"]
     personal = dataclasses.replace(partner, personal=True, identifying={"variable": "texte"})
