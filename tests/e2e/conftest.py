@@ -12,6 +12,7 @@ from orchestration.cli import main
 from orchestration.settings import SAMPLE_DIR
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the mark
 def pytest_collection_modifyitems(items):
     """Under pytest-xdist (make test), every test of the shared refresh runs on one worker."""
     for item in items:

@@ -25,10 +25,10 @@ SHIFTED = f"""{HEADER}
 PDL-2024-0077;62160;2024;BERNARD Lucien;1;2
 """
 TOO_MANY = f"""{HEADER}
-PDL-2025-0101;ROUSSEL Claire;9 impasse Thiers;62160;2025;400
+PDL-2025-0101;ROUSSEL Claire;9 impasse des Mouettes;62160;2025;400
 """
 CLEAR_VALUES = ["PDL-2023-0042", "DUPONT", "Dupont", "Lilas", "lilas", "LEFEBVRE", "Daunou", "PDL-2024-0051", "MARTIN",
-                "Kennedy", "PDL-2024-0077", "BERNARD", "PDL-2025-0101", "ROUSSEL", "Thiers"]
+                "Kennedy", "PDL-2024-0077", "BERNARD", "PDL-2025-0101", "ROUSSEL", "Mouettes"]
 
 
 def read_dossiers(extract) -> pd.DataFrame:

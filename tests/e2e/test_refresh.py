@@ -185,7 +185,8 @@ def test_published_mart_has_the_contract_columns(refreshed):
     schemas = {r[0] for r in published(refreshed[1], "select distinct table_schema from information_schema.tables")}
     assert schemas == {"marts"}
     tables = {r[0] for r in published(refreshed[1], "select table_name from information_schema.tables")}
-    assert tables == {"indicateurs", "indicateurs_catalogue", "diagnostic_territoire"}
+    assert tables == {"indicateurs", "indicateurs_catalogue", "diagnostic_territoire", "structures", "offre_structures",
+                      "focus_petite_enfance", "communes_non_dotees", "financements_caf"}
 
 
 def test_every_commune_the_epci_and_the_departement_each_year(refreshed):

@@ -164,21 +164,22 @@ funding_rows as (
     {% endfor %}
 ),
 
+all_rows as (
+    select * from offer_rows
+    union all
+    select * from childminder_rows
+    union all
+    select * from funding_rows
+),
+
+-- A ratio is not produced for a year in which no commune has its denominator (no EAJE open
+-- yet, no RPE): rows of NULL values only would say nothing.
 final as (
     select
         *,
         1 as priorite
-    from offer_rows
-    union all
-    select
-        *,
-        1 as priorite
-    from childminder_rows
-    union all
-    select
-        *,
-        1 as priorite
-    from funding_rows
+    from all_rows
+    qualify not est_ratio or sum(denominateur) over (partition by indicateur_code, annee) > 0
 )
 
 select * from final

@@ -94,8 +94,9 @@ summed_levels as (
         territoire_code,
         territoire_libelle,
         annee,
-        sum(numerateur) as numerateur,
-        sum(denominateur) as denominateur,
+        -- Rounded far below any printed precision: ETP 1.5 + 0.64 + ... sum to 5.74, not 5.739999999999999.
+        round(sum(numerateur), 9) as numerateur,
+        round(sum(denominateur), 9) as denominateur,
         bool_and(est_ratio) as est_ratio,
         bool_or(
             est_approximatif
