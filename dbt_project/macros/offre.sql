@@ -4,7 +4,8 @@
     counts  (code, condition): structures open on 31 December
     sums    (code, column, condition): their places or ETP of the year
     ratios  (code, numerator, denominator, measure): over the EAJE whose measure is known
-  Conditions are on the columns of int_structures__annees.
+  Conditions are on the columns of int_structures__annees. An EAJE whose `psu` is blank counts
+  as PSU (the PAJE-funded ones are the micro-crèches, a type of their own).
 #}
 {% macro offer_indicators() %}
     {{ return({
@@ -21,10 +22,10 @@
             ('nb_centres_sociaux_projet_famille', "type = 'CENTRE_SOCIAL' and est_avs_agreee and list_contains(dispositifs, 'ACF')"),
         ],
         'sums': [
-            ('nb_places_eaje_psu', 'places', "type = 'EAJE' and psu"),
+            ('nb_places_eaje_psu', 'places', "type = 'EAJE' and coalesce(psu, true)"),
             ('nb_places_micro_creche', 'places', "type = 'MICRO_CRECHE_PAJE'"),
             ('nb_places_mam', 'places', "type = 'MAM'"),
-            ('nb_places_accueil_collectif', 'places', "(type = 'EAJE' and psu) or type in ('MICRO_CRECHE_PAJE', 'MAM')"),
+            ('nb_places_accueil_collectif', 'places', "(type = 'EAJE' and coalesce(psu, true)) or type in ('MICRO_CRECHE_PAJE', 'MAM')"),
             ('etp_rpe', 'etp', "type = 'RPE'"),
             ('etp_coordination', 'etp', "type = 'COORDINATION'"),
         ],

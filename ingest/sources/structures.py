@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -49,6 +50,14 @@ TYPES: dict[str, tuple[str, str, bool]] = {
     "COORDINATION": ("Poste de coordination enfance jeunesse", "pilotage", False),
     "SEJOURS": ("Séjours", "enfance_jeunesse", False),
     "FORMATION_BAFA": ("Formation BAFA / BAFD", "enfance_jeunesse", False),
+}
+# Other names found in coordinators' spreadsheets for the types of the closed list.
+TYPE_ALIASES = {
+    "RAM": "RPE", "RELAIS_PETITE_ENFANCE": "RPE", "RELAIS_ASSISTANTS_MATERNELS": "RPE",
+    "MICRO_CRECHE": "MICRO_CRECHE_PAJE", "MICROCRECHE": "MICRO_CRECHE_PAJE", "MICROCRECHE_PAJE": "MICRO_CRECHE_PAJE",
+    "ESPACE_DE_VIE_SOCIALE": "EVS", "CS": "CENTRE_SOCIAL", "BAFA": "FORMATION_BAFA", "BAFA_BAFD": "FORMATION_BAFA",
+    "FORMATIONS_BAFA": "FORMATION_BAFA", "SEJOUR": "SEJOURS", "ACM": "ALSH", "ACCUEIL_DE_LOISIRS": "ALSH",
+    "MAISON_D_ASSISTANTS_MATERNELS": "MAM", "LIEU_D_ACCUEIL_ENFANTS_PARENTS": "LAEP", "POSTE_DE_COORDINATION": "COORDINATION",
 }
 FAMILIES = {
     "petite_enfance": "Petite enfance",
@@ -154,10 +163,11 @@ def required_text(table: TextTable, header: str) -> pd.Series:
     return values
 
 
-def closed_codes(table: TextTable, header: str, allowed, rule: str, what: str, allow_blank: bool = False) -> pd.Series:
+def closed_codes(table: TextTable, header: str, allowed, rule: str, what: str, allow_blank: bool = False,
+                 aliases: dict[str, str] | None = None) -> pd.Series:
     """A column of a closed list, brought to its code spelling; an unknown value is rejected."""
     values = text_column(table, header)
-    codes = values.map(code_of, na_action="ignore").astype("string")
+    codes = values.map(code_of, na_action="ignore").replace(aliases or {}).astype("string")
     bad = (codes.isna() & (not allow_blank)) | (codes.notna() & ~codes.isin(list(allowed)))
     if bad.any():
         first = bad.idxmax()
@@ -250,7 +260,7 @@ def read_inventory(path: Path) -> pd.DataFrame:
     managers = text_column(table, get("gestionnaire"))
     frame = pd.DataFrame({
         "structure_id": ids,
-        "type": closed_codes(table, columns["type"], TYPES, "type_connu", "type de structure"),
+        "type": closed_codes(table, columns["type"], TYPES, "type_connu", "type de structure", aliases=TYPE_ALIASES),
         "sous_type": text_column(table, get("sous_type")),
         "nom": required_text(table, columns["nom"]),
         "adresse": text_column(table, get("adresse")),
@@ -379,12 +389,15 @@ def read_funding(path: Path) -> pd.DataFrame:
         table, pd.DataFrame({"id": ids.fillna(""), "commune": codes.fillna(""), "annee": years, "dispositif": schemes}),
         columns["dispositif"], "financement (structure ou commune / année / dispositif)",
     )
+    # "83 296,50 €": the currency sign a spreadsheet adds is not part of the amount.
+    amounts = table.frame[columns["montant_eur"]].str.replace("€", "", regex=False).str.replace("EUR", "", regex=False)
+    euros = replace(table, frame=table.frame.assign(**{columns["montant_eur"]: amounts}))
     frame = pd.DataFrame({
         "structure_id": ids,
         "code_commune": codes,
         "annee": years.astype("int32"),
         "dispositif": schemes,
-        "montant_eur": parse_numbers(table, columns["montant_eur"], allow_blank=False).astype("float64"),
+        "montant_eur": parse_numbers(euros, columns["montant_eur"], allow_blank=False).astype("float64"),
         "ligne": table.frame[LINE_COLUMN],
     })
     frame.attrs[HEADERS_ATTR] = {name: columns[name] for name in columns} | (

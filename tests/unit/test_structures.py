@@ -63,6 +63,13 @@ def test_an_xlsx_inventory_reads_like_its_csv(tmp_path, write_file):
     assert identify(path, tmp_path).source == "structures_inventaire"
 
 
+def test_other_names_of_the_types(write_file):
+    """Relais assistants maternels (RAM) became RPE in 2021; spreadsheets keep both spellings."""
+    path = write_file("inventaire.csv", "structure_id;type;nom;commune_insee\nA;RAM;Relais;62160\n"
+                                        "B;Micro-crèche;Les Lutins;62075\nC;Espace de vie sociale;Marelle;62160\n")
+    assert list(read_inventory(path).type) == ["RPE", "MICRO_CRECHE_PAJE", "EVS"]
+
+
 def test_social_life_and_alsh_columns(write_file):
     path = write_file("centres.csv", "structure_id;type;nom;commune_insee;agrement;zone;dispositifs;periscolaire;mercredi;"
                                      "extrascolaire;ete\n"
@@ -124,7 +131,7 @@ def test_activity_measures_and_their_rules(write_file):
 
 def test_funding_for_a_structure_or_a_commune(write_file):
     frame = read_funding(write_file("financements.csv", "structure_id;commune_insee;annee;dispositif;montant_eur\n"
-                                                        "CS1;;2017;PS;83 296,50\n;62160;2017;bonus ctg;12000\n"))
+                                                        "CS1;;2017;PS;83 296,50 €\n;62160;2017;bonus ctg;12000\n"))
     assert list(frame.dispositif) == ["PS", "BONUS_CTG"] and list(frame.montant_eur) == [83296.5, 12000.0]
     assert frame.structure_id.isna().tolist() == [False, True]
     neither = write_file("f.csv", "structure_id;commune_insee;annee;dispositif;montant_eur\n;;2017;PS;10\n")

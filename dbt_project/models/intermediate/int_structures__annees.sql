@@ -2,7 +2,8 @@
   One row per structure and year in which it counts: open on 31 December (opened on or before
   it, and no closing date on or before it). The years run from the first opening in the
   inventory to the latest year of the activity file (INDICATORS.md, offer indicators); without
-  an activity file, to the latest date of the inventory. A structure's places and ETP of a
+  an activity file, to the latest date of the inventory; with neither dates nor activity, the
+  current year alone. A structure's places and ETP of a
   year are the activity file's when it gives them, else the inventory's.
 #}
 
@@ -18,18 +19,20 @@ bounds as (
     select
         coalesce(
             (select min(year(date_ouverture)) from structures),
-            (select min(annee) from activite)
+            (select min(annee) from activite),
+            year(current_date)
         ) as premiere_annee,
         coalesce(
             (select max(annee) from activite),
-            (select max(greatest(year(date_ouverture), coalesce(year(date_fermeture), 0))) from structures)
+            (select max(greatest(year(date_ouverture), coalesce(year(date_fermeture), 0))) from structures),
+            year(current_date)
         ) as derniere_annee
 ),
 
 annees as (
     select cast(unnest(generate_series(premiere_annee, greatest(premiere_annee, derniere_annee))) as integer) as annee
     from bounds
-    where premiere_annee is not null
+    where exists (select 1 from structures)
 ),
 
 open_structures as (
