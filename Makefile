@@ -8,8 +8,10 @@ export GX_ANALYTICS_ENABLED := false
 
 .PHONY: install run test lint dbt-registry dev validate-definitions sample
 
+# Bytecode compiled at install: with PYTHONDONTWRITEBYTECODE set (as on our machines), every
+# process would otherwise compile dagster, dbt and GX from source (about 29 s instead of 13 s).
 install: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 
 $(CURDIR)/.tools/uv/bin/uv:
 	python3 -m venv $(CURDIR)/.tools/uv
