@@ -43,3 +43,4 @@ validate-definitions: install
 sample:
 	$(UV) run python scripts/generate_sample.py
 	$(UV) run python scripts/generate_structures_sample.py
+	$(UV) run python scripts/generate_permis_sample.py

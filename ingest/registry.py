@@ -31,6 +31,7 @@ from ingest.sources import (
     insee_births,
     insee_census,
     insee_populations,
+    permis_louer,
     structures,
     territory,
 )
@@ -402,6 +403,53 @@ SOURCE_LIST = [
         check_in_build=lambda con, frame, name: structures.unknown_structures(
             con, "raw.structures_inventaire", frame, name),
         after=("structures_inventaire",),
+    ),
+    SourceSpec(
+        name="permis_louer",
+        label="Permis de louer (dossiers)",
+        description=(
+            "Dossiers de permis de louer des communes (autorisation préalable ou déclaration de mise en location) : "
+            "régime, dates de dépôt, de complétude, de visite, de décision, de mise en conformité et de bail. "
+            "Numéro de dossier, adresse et nom du bailleur pseudonymisés."
+        ),
+        columns=permis_louer.PERMIS_COLUMNS_DDL,
+        recognise=lambda _path, _root: None,
+        recognise_header=headed("permis_louer", permis_louer.looks_like_permis),
+        read=lambda e: permis_louer.read_permis(e.path),
+        unit=lambda _e, frame: permis_louer.permis_unit(frame),
+        overlap_is_conflict=True,
+        rows=lambda _e, frame: permis_louer.permis_rows(frame),
+        suite=lambda _e, _frame: [
+            quality.rule("surface_plausible", "surface invraisemblable pour un logement (plus de 1 000 m²)",
+                         "ExpectColumnValuesToBeBetween", column="surface_m2", min_value=0, max_value=1000),
+        ],
+        masking="comptes communaux de 1 à 4 masqués à la publication",
+        personal=True,
+        identifying=permis_louer.IDENTIFYING,
+        cadence="mensuelle",
+        staging=(CommuneModel("stg_permis__dossiers"),),
+    ),
+    SourceSpec(
+        name="caf_allocations_logement",
+        label="CAF allocations logement par adresse",
+        description=(
+            "Extrait CAF des foyers percevant une aide au logement en décembre, par adresse (pseudonymisée), "
+            "pour rapprocher les logements loués des autorisations de mise en location."
+        ),
+        columns=permis_louer.AL_COLUMNS_DDL,
+        recognise=lambda _path, _root: None,
+        recognise_header=headed("caf_allocations_logement", permis_louer.looks_like_allowance),
+        read=lambda e: permis_louer.read_allowance(e.path),
+        unit=by_years("allocations_logement"),
+        suite=lambda _e, _frame: [
+            year_rule(),
+            quality.rule("foyers_plausibles", "nombre de foyers invraisemblable pour une adresse (plus de 1 000)",
+                         "ExpectColumnValuesToBeBetween", column="foyers_al", min_value=0, max_value=1000),
+        ],
+        masking="comptes communaux de 1 à 4 masqués à la publication",
+        personal=True,
+        identifying={"adresse": "adresse"},
+        staging=(CommuneModel("stg_caf__allocations_logement_adresses"),),
     ),
 ]
 SOURCES: dict[str, SourceSpec] = {spec.name: spec for spec in SOURCE_LIST}

@@ -38,6 +38,12 @@
     },
     "structures_financements": {
       "personal": false
+    },
+    "permis_louer": {
+      "personal": true
+    },
+    "caf_allocations_logement": {
+      "personal": true
     }
   },
   "models": {
@@ -287,6 +293,18 @@
       ],
       "prefix": "partenaire",
       "lists_variables": true
+    },
+    "stg_permis__dossiers": {
+      "source": "permis_louer",
+      "variables": [],
+      "prefix": null,
+      "lists_variables": false
+    },
+    "stg_caf__allocations_logement_adresses": {
+      "source": "caf_allocations_logement",
+      "variables": [],
+      "prefix": null,
+      "lists_variables": false
     }
   },
   "commune_models": {

@@ -23,6 +23,8 @@ per_indicator_year as (
             'capacite_theorique_accueil',  -- large communes only
             'nb_communes_avec_alsh'  -- EPCI only
         )
+        -- Axe 10: the communes where the permis de louer applies only.
+        and indicateurs.source not like 'permis de louer%'
     group by indicateurs.indicateur_code, indicateurs.annee
 )
 

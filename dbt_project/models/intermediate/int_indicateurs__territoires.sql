@@ -147,6 +147,9 @@ final as (
     select * from summed_levels
     union all
     select * from published_levels
+    union all
+    -- Axe 10 (permis de louer): masked commune counts cannot be summed; built per level.
+    select * from {{ ref('int_indicateurs__permis') }}
 )
 
 select * from final
