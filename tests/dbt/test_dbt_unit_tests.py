@@ -35,6 +35,7 @@ EXPECTED_UNIT_TESTS = {
     "indicateurs__no_5_year_variation_across_sources",
     "int_structures__annees__counted_when_open_on_31_december",
     "int_offre__communes__opening_in_2023_changes_2023_not_2021",
+    "int_permis__dossiers__tacit_approval_rule",
 }
 
 TERRITORY_COLUMNS = (

@@ -25,7 +25,7 @@ with_deadline as (
         dossiers.*,
         extract_end.derniere_date,
         cast(dossiers.date_complet + interval 1 month as date) as date_fin_delai,
-        dossiers.decision in ('AUTORISATION', 'AUTORISATION_SOUS_CONDITIONS', 'REFUS')
+        coalesce(dossiers.decision in ('AUTORISATION', 'AUTORISATION_SOUS_CONDITIONS', 'REFUS'), false)
         and dossiers.date_decision is not null as decision_expresse
     from dossiers
     cross join extract_end
@@ -35,7 +35,7 @@ classified as (
     select
         *,
         regime = 'APML' and (
-            decision = 'ACCORD_TACITE'
+            coalesce(decision = 'ACCORD_TACITE', false)
             or (
                 date_complet is not null
                 and coalesce(decision, '') not in ('REJET_IRRECEVABLE', 'DESISTEMENT', 'ACCORD_TACITE')
