@@ -27,6 +27,7 @@ from ingest.cells import closed_codes, commune_codes, dates, fail, read_table, r
 from ingest.csvfile import LINE_COLUMN, map_columns, parse_counts, parse_numbers
 from ingest.errors import ContractError
 from ingest.geo import reject_duplicates
+from ingest.personal import NORMALISERS
 from ingest.quality import HEADERS_ATTR
 
 REGIMES = ("APML", "DML")
@@ -75,8 +76,8 @@ def read_permis(path) -> pd.DataFrame:
     get = columns.get
     blank_text = pd.Series(pd.NA, index=table.frame.index, dtype="string")
     ids = required_text(table, columns["dossier_id"])
-    reject_duplicates(table, pd.DataFrame({"id": ids.str.upper().str.replace(r"\s+", "", regex=True)}),
-                      columns["dossier_id"], "dossier")
+    # Compared as they will be hashed: "PDL-2021-7" and "pdl 2021 7" are one dossier.
+    reject_duplicates(table, pd.DataFrame({"id": ids.map(NORMALISERS["identifiant"])}), columns["dossier_id"], "dossier")
     codes = commune_codes(table, columns["commune_insee"])
     if codes.isna().any():
         raise fail(table, codes.isna().idxmax(), columns["commune_insee"], "valeur_obligatoire",

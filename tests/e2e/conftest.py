@@ -11,6 +11,13 @@ from personal_source import GOOD, SOURCES_WITH_PERSONAL
 from orchestration.cli import main
 from orchestration.settings import SAMPLE_DIR
 
+# Two dossiers of Wimereux, outside the permis' perimeter (counted nowhere): one decided before
+# its deposit, and the same dwelling written two ways.
+PERMIS_OUTSIDE_PERIMETER = """dossier_id;regime;commune_insee;adresse;bailleur_nom;date_depot;date_complet;date_decision;decision
+PDL-TEST-0001;APML;62893;12 r. de la Paix;TESTEUR Fictif;2022-03-10;;2022-03-01;AUTORISATION
+PDL-TEST-0002;APML;62893;12 RUE DE LA PAIX;TESTEUR Fictif;01/05/2022;05/05/2022;20/05/2022;AUTORISATION
+"""
+
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the mark
 def pytest_collection_modifyitems(items):
@@ -69,6 +76,7 @@ def refreshed(tmp_path_factory, isolated_env):
     add_portal_file_for_a_legacy_year(landing)
     add_legacy_file_five_years_before_a_portal_year(landing)
     (landing / "dossiers_fictifs_2023.csv").write_text(GOOD, encoding="utf-8")
+    (landing / "permis_louer" / "permis_louer_wimereux.csv").write_text(PERMIS_OUTSIDE_PERIMETER, encoding="cp1252")
     warehouse = root / "warehouse" / "ctg.duckdb"
     dagster_home = root / "dagster"
     dagster_home.mkdir()
