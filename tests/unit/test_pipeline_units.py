@@ -5,6 +5,7 @@ import shutil
 import duckdb
 
 from ingest.discovery import discover
+from ingest.personal import DEVELOPMENT_KEY
 from ingest.pipeline import ingest_source
 from ingest.registry import SOURCES
 from orchestration.settings import SAMPLE_DIR
@@ -107,8 +108,10 @@ def test_overlapping_census_editions_give_the_same_figures_on_every_run(tmp_path
 def test_an_unchanged_landing_reads_no_file_again(tmp_path):
     landing = discover(SAMPLE_DIR)
     for source, spec in SOURCES.items():
-        ingest_source(spec, landing, tmp_path / "build.duckdb", tmp_path / "q", True, log=lambda _m: None)
-        second = ingest_source(spec, landing, tmp_path / "build.duckdb", tmp_path / "q", True, log=lambda _m: None)
+        key = DEVELOPMENT_KEY if spec.personal else None
+        ingest_source(spec, landing, tmp_path / "build.duckdb", tmp_path / "q", True, log=lambda _m: None, pseudo_key=key)
+        second = ingest_source(spec, landing, tmp_path / "build.duckdb", tmp_path / "q", True, log=lambda _m: None,
+                               pseudo_key=key)
         assert (source, second.files_loaded, len(second.files_unchanged)) == (source, [], second.files_found)
 
 
