@@ -61,9 +61,11 @@ def hand_count(landing):
     events: dict[tuple, list] = defaultdict(list)
 
     def add(code, row, day, value=1):
-        if day is not None and row["commune_insee"] in PERIMETER:
-            for where in (row["commune_insee"], EPCI):
-                events[(code, where, day.year)].append(value)
+        commune = row["commune_insee"]
+        if day is not None and commune in PERIMETER:
+            events[(code, commune, day.year)].append(value)
+            if day.year >= PERIMETER[commune]:  # the EPCI is the sum of its commune rows
+                events[(code, EPCI, day.year)].append(value)
 
     decided = defaultdict(list)  # dwelling -> (date, authorised)
     for row in dossiers:

@@ -220,7 +220,12 @@ by_level as (
     left join all_events
         on indicator_years.indicateur_code = all_events.indicateur_code
         and indicator_years.annee = all_events.annee
-        and all_events.code_commune in (select perimeter.code_commune from perimeter)
+        -- The sum of its commune rows: the perimeter communes, from their start year.
+        and exists (
+            select 1 from perimeter
+            where perimeter.code_commune = all_events.code_commune
+                and perimeter.annee_debut <= all_events.annee
+        )
     group by all
 ),
 
