@@ -117,6 +117,8 @@ CONTRACT_COLUMNS = [
     ("numerateur", "DOUBLE"),
     ("denominateur", "DOUBLE"),
     ("variation_5ans_pct", "DOUBLE"),
+    ("variation_3ans_pct", "DOUBLE"),
+    ("variation_1an_nb", "DOUBLE"),
     ("est_approximatif", "BOOLEAN"),
     ("source", "VARCHAR"),
 ]

@@ -21,22 +21,30 @@ valued as (
         on territoires.indicateur_code = catalogue.indicateur_code
 ),
 
+-- Variations against the same territory's figure 3 or 5 years earlier (relative, %) and the
+-- year before (absolute, in the figure's unit: the AVS table's yearly change in structures).
+-- Never across sources: a rounded portal count against an exact legacy one (or another
+-- denominator) is not a trend.
 with_variation as (
     select
         current_year.*,
-        case
-            when previous_year.valeur is not null and previous_year.valeur <> 0
-                then 100.0 * (current_year.valeur - previous_year.valeur) / previous_year.valeur
-        end as variation_5ans_pct
+        {% for years, name in [(5, 'variation_5ans_pct'), (3, 'variation_3ans_pct')] %}
+            case
+                when
+                    earlier_{{ years }}.valeur is not null and earlier_{{ years }}.valeur <> 0
+                    then 100.0 * (current_year.valeur - earlier_{{ years }}.valeur) / earlier_{{ years }}.valeur
+            end as {{ name }},
+        {% endfor %}
+        current_year.valeur - earlier_1.valeur as variation_1an_nb
     from valued as current_year
-    left join valued as previous_year
-        on current_year.indicateur_code = previous_year.indicateur_code
-        and current_year.territoire_niveau = previous_year.territoire_niveau
-        and current_year.territoire_code = previous_year.territoire_code
-        and previous_year.annee = current_year.annee - 5
-        -- Never across sources: a rounded portal count against an exact legacy one (or
-        -- another denominator) is not a trend.
-        and previous_year.priorite = current_year.priorite
+    {% for years in [5, 3, 1] %}
+        left join valued as earlier_{{ years }}
+            on current_year.indicateur_code = earlier_{{ years }}.indicateur_code
+            and current_year.territoire_niveau = earlier_{{ years }}.territoire_niveau
+            and current_year.territoire_code = earlier_{{ years }}.territoire_code
+            and earlier_{{ years }}.annee = current_year.annee - {{ years }}
+            and earlier_{{ years }}.priorite = current_year.priorite
+    {% endfor %}
 ),
 
 final as (
@@ -50,6 +58,8 @@ final as (
         cast(case when est_ratio then numerateur end as double) as numerateur,
         cast(case when est_ratio then denominateur end as double) as denominateur,
         cast(variation_5ans_pct as double) as variation_5ans_pct,
+        cast(variation_3ans_pct as double) as variation_3ans_pct,
+        cast(variation_1an_nb as double) as variation_1an_nb,
         cast(est_approximatif as boolean) as est_approximatif,
         cast(source as varchar) as source
     from with_variation
