@@ -36,6 +36,7 @@ EXPECTED_UNIT_TESTS = {
     "int_structures__annees__counted_when_open_on_31_december",
     "int_offre__communes__opening_in_2023_changes_2023_not_2021",
     "int_permis__dossiers__tacit_approval_rule",
+    "int_indicateurs__territoires__groups_summed_like_an_epci",
 }
 
 TERRITORY_COLUMNS = (

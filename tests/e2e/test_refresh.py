@@ -209,7 +209,7 @@ def test_every_commune_the_epci_and_the_departement_each_year(refreshed):
             continue  # ONAPE publishes communes of over 10,000 inhabitants only
         if indicator in AXE_10 and level == "commune":
             continue  # the communes where the permis de louer applies only (test_permis_louer.py)
-        assert n == {"commune": 22, "epci": 1, "departement": 1}[level], (indicator, year, level)
+        assert n == {"commune": 22, "epci": 1, "departement": 1, "groupement": 2}[level], (indicator, year, level)
     catalogue = {r[0] for r in published(refreshed[1], "select indicateur_code from marts.indicateurs_catalogue")}
     assert {indicator for indicator, _, _ in counts} <= catalogue
     assert published(refreshed[1], "select count(*) from marts.indicateurs where territoire_code in ('XXXXX', '99999', '')") == [(0,)]
@@ -387,7 +387,7 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
         warehouse,
         "select distinct territoire_niveau from marts.indicateurs where indicateur_code = 'nb_allocataires_msa' order by 1",
     )
-    assert levels == [("commune",), ("epci",)]
+    assert levels == [("commune",), ("epci",), ("groupement",)]
     [(value, approximate)] = published(
         warehouse,
         "select valeur, est_approximatif from marts.indicateurs where indicateur_code = 'nb_enfants_aeeh' "

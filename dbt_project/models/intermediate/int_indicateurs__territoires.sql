@@ -30,6 +30,30 @@ commune_names as (
     select * from {{ ref('int_communes__libelles') }}
 ),
 
+groupements as (
+    select * from {{ ref('groupements') }}
+),
+
+-- The communes of each group: its member communes, and the communes of its member EPCIs
+-- (known for the territory's EPCI).
+group_communes as (
+    select
+        groupement_code,
+        groupement_libelle,
+        membre_code as code_commune
+    from groupements
+    where membre_type = 'commune'
+    union
+    select
+        groupements.groupement_code,
+        groupements.groupement_libelle,
+        territoire_communes.code_commune
+    from groupements
+    inner join territoire_communes
+        on groupements.membre_code = territoire_communes.epci_siren
+    where groupements.membre_type = 'epci'
+),
+
 -- Commune rows: the territory's communes; with the var toutes_communes_departement
 -- (ctg refresh --all-departement-communes), every commune of the comparison département too.
 commune_level as (
@@ -60,8 +84,8 @@ commune_level as (
     and communes.indicateur_code <> 'nb_communes_avec_alsh'
 ),
 
--- Each commune row once per level it belongs to: the EPCI (its communes), and the
--- comparison département (all of its communes in the extracts).
+-- Each commune row once per level it belongs to: the EPCI (its communes), the comparison
+-- département (all of its communes in the extracts), and the groups it is a member of.
 level_members as (
     select
         communes.*,
@@ -85,6 +109,16 @@ level_members as (
         on communes.dep_code = territoire.dep_code
     left join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
+    union all
+    select
+        communes.*,
+        'groupement' as territoire_niveau,
+        group_communes.groupement_code as territoire_code,
+        group_communes.groupement_libelle as territoire_libelle,
+        false as hors_territoire
+    from communes
+    inner join group_communes
+        on communes.code_commune = group_communes.code_commune
 ),
 
 summed_levels as (

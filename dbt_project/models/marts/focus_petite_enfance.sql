@@ -26,7 +26,7 @@ offre as (
         max(valeur) filter (where indicateur_code = 'jours_ouverture') as jours_ouverture,
         max(valeur) filter (where indicateur_code = 'inscrits_par_place') as inscrits_par_place
     from indicateurs
-    where territoire_niveau in ('commune', 'epci')
+    where territoire_niveau in ('commune', 'epci', 'groupement')
         and indicateur_code in (
             'nb_eaje', 'nb_places_eaje_psu', 'nb_places_micro_creche', 'nb_places_mam',
             'nb_places_accueil_collectif', 'taux_occupation', 'jours_ouverture', 'inscrits_par_place'
