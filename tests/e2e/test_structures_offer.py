@@ -106,11 +106,14 @@ def test_avs_table_of_annexe_1(refreshed):
 
 def test_offer_has_no_departement_row_and_alsh_communes_only_for_the_epci(refreshed):
     _landing, warehouse = refreshed
+    # The SIVU's focus (Annexe 1: 35 places, 227 days) is its group's row.
+    assert value(warehouse, "nb_places_eaje_psu", "groupement", "sivu_seli") == 35
+    assert round(value(warehouse, "jours_ouverture", "groupement", "sivu_seli")) == 227
     assert value(warehouse, "nb_communes_avec_alsh", "epci", EPCI) == 17
     rows = published(warehouse, "select territoire_niveau, count(*) from marts.indicateurs where indicateur_code in "
                                 "('nb_communes_avec_alsh', 'nb_eaje') group by all order by 1")
     years = published(warehouse, "select count(distinct annee) from marts.indicateurs where indicateur_code = 'nb_eaje'")[0][0]
-    assert rows == [("commune", 22 * years), ("epci", 2 * years)]
+    assert rows == [("commune", 22 * years), ("epci", 2 * years), ("groupement", 2 * 2 * years)]
 
 
 def test_coordination_posts_axe_12_and_communes_without_offer(refreshed):
