@@ -175,6 +175,11 @@ def territory_file(source: str, pattern) -> Recognise:
     return recognise
 
 
+def structure_in_inventory(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file_name: str) -> list[ContractViolation]:
+    """Activity and funding rows name structures of the loaded inventory."""
+    return structures.unknown_structures(con, "raw.structures_inventaire", frame, file_name)
+
+
 # int_communes__variables joins these legacy themes under these prefixes (the others are staged only).
 LEGACY_PREFIXES = {
     "config_familiale": "config", "nivcomtotal": "nivcom", "enfant_age": "enfage", "rsa": "rsa", "aah": "aah",
@@ -382,8 +387,7 @@ SOURCE_LIST = [
         unit=lambda _e, frame: structures.activity_unit(frame),
         overlap_is_conflict=True,
         suite=lambda _e, _frame: structures.activity_rules(),
-        check_in_build=lambda con, frame, name: structures.unknown_structures(
-            con, "raw.structures_inventaire", frame, name),
+        check_in_build=structure_in_inventory,
         after=("structures_inventaire",),
     ),
     SourceSpec(
@@ -400,8 +404,7 @@ SOURCE_LIST = [
         unit=by_years("financements", scope="dispositif"),
         overlap_is_conflict=True,
         suite=lambda _e, _frame: structures.funding_rules(),
-        check_in_build=lambda con, frame, name: structures.unknown_structures(
-            con, "raw.structures_inventaire", frame, name),
+        check_in_build=structure_in_inventory,
         after=("structures_inventaire",),
     ),
     SourceSpec(
