@@ -62,14 +62,15 @@ def closed_codes(table: TextTable, header: str, allowed, rule: str, what: str, a
     return codes
 
 
-def code_lists(table: TextTable, header: str | None, allowed, rule: str, what: str) -> pd.Series:
-    """A cell holding several codes of a closed list (`ACF, REAAP`), stored as `ACF,REAAP`."""
+def code_lists(table: TextTable, header: str | None, allowed, rule: str, what: str, words: bool = False) -> pd.Series:
+    """A cell holding several codes of a closed list (`ACF, REAAP`), stored as `ACF,REAAP`.
+    With `words`, codes of one word each may also be separated by spaces (`QPV ZSP`)."""
     result = pd.Series(pd.NA, index=table.frame.index, dtype="string")
     if header is None:
         return result
     for index, cell in table.frame[header].items():
         items = [code_of(item) for item in re.split(r"[,;/+]|\s{2,}", cell) if item.strip()]
-        if header.lower() == "zone":  # "QPV ZSP": one word each
+        if words:
             items = [part for item in items for part in item.split("_") if part]
         unknown = [item for item in items if item not in allowed]
         if unknown:
@@ -77,6 +78,11 @@ def code_lists(table: TextTable, header: str | None, allowed, rule: str, what: s
         if items:
             result[index] = ",".join(dict.fromkeys(items))
     return result
+
+
+def as_days(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """The date columns as calendar days, for the raw table's `date` columns."""
+    return frame.assign(**{column: frame[column].dt.date for column in columns})
 
 
 TRUE = {"true", "oui", "1", "vrai", "o", "x", "yes"}

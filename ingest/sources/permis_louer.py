@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ingest.cells import closed_codes, commune_codes, dates, fail, read_table, required_text, text_column
+from ingest.cells import as_days, closed_codes, commune_codes, dates, fail, read_table, required_text, text_column
 from ingest.csvfile import LINE_COLUMN, map_columns, parse_counts, parse_numbers
 from ingest.errors import ContractError
 from ingest.geo import reject_duplicates
@@ -122,7 +122,7 @@ def permis_unit(frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
 
 
 def permis_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(**{column: frame[column].dt.date for column in DATE_COLUMNS})
+    return as_days(frame, DATE_COLUMNS)
 
 
 def read_allowance(path) -> pd.DataFrame:

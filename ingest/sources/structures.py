@@ -29,6 +29,7 @@ import pandas as pd
 
 from ingest import quality
 from ingest.cells import (
+    as_days,
     booleans,
     closed_codes,
     code_lists,
@@ -181,7 +182,7 @@ def read_inventory(path: Path) -> pd.DataFrame:
         "date_ouverture": dates(table, get("date_ouverture")),
         "date_fermeture": dates(table, get("date_fermeture")),
         "agrement": agrements.str.lower().replace({"agc": "AGC", "evs": "EVS"}),
-        "zone": code_lists(table, get("zone"), ZONES, "zone_connue", "zone"),
+        "zone": code_lists(table, get("zone"), ZONES, "zone_connue", "zone", words=True),
         "dispositifs": code_lists(table, get("dispositifs"), DISPOSITIFS, "dispositif_connu", "dispositif"),
         **{time: booleans(table, get(time)) for time in ALSH_TIMES},
         "ligne": table.frame[LINE_COLUMN],
@@ -219,7 +220,7 @@ def inventory_unit(frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
 
 
 def inventory_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(**{column: frame[column].dt.date for column in ("date_ouverture", "date_fermeture")})
+    return as_days(frame, ("date_ouverture", "date_fermeture"))
 
 
 def read_activity(path: Path) -> pd.DataFrame:

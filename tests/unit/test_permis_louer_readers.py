@@ -43,6 +43,7 @@ def test_a_duplicate_dossier_and_a_missing_deposit_date(write_file):
     duplicate = write_file("a.csv", HEADER + GOOD + GOOD.replace("PDL-2021-7", "pdl 2021-7"))
     _frame, violations = read_and_check(SOURCES["permis_louer"], Extract("permis_louer", duplicate), KEY)
     assert [(v.line, v.rule) for v in violations] == [(3, "cle_unique")]
+    assert "pdl" not in violations[0].message.lower()  # the dossier number is never quoted
     undated = write_file("b.csv", HEADER + GOOD.replace("2021-03-01", ""))
     _frame, violations = read_and_check(SOURCES["permis_louer"], Extract("permis_louer", undated), KEY)
     assert [(v.line, v.column, v.rule) for v in violations] == [(2, "date_depot", "valeur_obligatoire")]
