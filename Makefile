@@ -44,3 +44,4 @@ sample:
 	$(UV) run python scripts/generate_sample.py
 	$(UV) run python scripts/generate_structures_sample.py
 	$(UV) run python scripts/generate_permis_sample.py
+	$(UV) run python scripts/generate_suivi_sample.py

@@ -106,6 +106,13 @@ def hashed(extract: Extract, root: Path) -> tuple[Extract, str]:
         )), ""
 
 
+def modified_at(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # refused later with its cause (hashed)
+        return 0.0
+
+
 def competing_files(
     spec: SourceSpec, extracts: list[Extract], hashes: dict[Path, str], root: Path
 ) -> dict[Path, ContractViolation]:
@@ -220,6 +227,8 @@ def ingest_source(
     """Ingest every file of `spec` found in the landing folder. `pseudo_key` is required to load
     a personal source (see ingest.personal)."""
     extracts = landing.of(spec.name)
+    if spec.oldest_first:
+        extracts = sorted(extracts, key=lambda e: (modified_at(e.path), str(e.path)))
     report = IngestReport(source=spec.name, files_found=len(extracts))
     build_db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(build_db)) as con:
@@ -233,8 +242,9 @@ def ingest_source(
         ambiguous = competing_files(spec, extracts, hashes, landing.root)
         # Files whose units come from their rows may overlap (census editions, births files
         # of successive years): when any of them is new, all are loaded again in path order,
-        # so that the outcome never depends on which files earlier runs had seen.
-        reload_all = not spec.unit_from_name and any(
+        # so that the outcome never depends on which files earlier runs had seen. A source whose
+        # later files correct earlier ones (oldest_first) loads only its new files, in arrival order.
+        reload_all = not spec.unit_from_name and not spec.oldest_first and any(
             e.error is not None or not is_loaded(con, spec.table, hashes[e.path]) for e in extracts
         )
         claimed: dict[tuple, str] = {}  # (year, variable) -> file, for overlap_is_conflict

@@ -33,6 +33,7 @@ from ingest.sources import (
     insee_populations,
     permis_louer,
     structures,
+    suivi_plan,
     territory,
 )
 
@@ -91,6 +92,10 @@ class SourceSpec:
     # ingest assets run first.
     check_in_build: CheckInBuild | None = None
     after: tuple[str, ...] = ()
+    # A later file corrects an earlier one on the rows they share: only new files are loaded,
+    # oldest first (modification time), over what earlier ones loaded. Otherwise, when any
+    # file is new, all are loaded again in path order.
+    oldest_first: bool = False
 
     @property
     def table(self) -> str:
@@ -453,6 +458,21 @@ SOURCE_LIST = [
         personal=True,
         identifying={"adresse": "adresse"},
         staging=(CommuneModel("stg_caf__allocations_logement_adresses"),),
+    ),
+    SourceSpec(
+        name="suivi_plan_action",
+        label="Suivi du plan d'action",
+        description=(
+            "Fichier de suivi du plan d'action (annexe 3) rempli par les coordinateurs : valeur ou statut "
+            "des indicateurs d'évaluation qu'aucun extrait ne calcule, par année de la convention."
+        ),
+        columns=suivi_plan.COLUMNS_DDL,
+        recognise=lambda _path, _root: None,
+        recognise_header=headed("suivi_plan_action", suivi_plan.looks_like),
+        read=lambda e: suivi_plan.read_follow_up(e.path),
+        unit=lambda _e, frame: suivi_plan.follow_up_unit(frame),
+        oldest_first=True,
+        suite=lambda _e, _frame: [year_rule()],
     ),
 ]
 SOURCES: dict[str, SourceSpec] = {spec.name: spec for spec in SOURCE_LIST}

@@ -89,6 +89,10 @@ PARTNER_TOTALS = {
     ("am_actives", 2019): (301, 9000), ("am_actives", 2016): (316, 9300),
     ("am_actives_55_plus", 2019): (111, 3000),
 }
+# Years after the convention's baseline (illustrative, for Axe 2's new AM): drawn from a
+# random generator of their own, so that the figures above stay as they are.
+PARTNER_TOTALS_SINCE_2021 = {("am_actives", 2021): (296, 8900), ("am_actives", 2022): (302, 8850),
+                             ("am_actives", 2023): (309, 8800)}
 # Census: {year: {variable: (CAB total, département total)}}; 2010 is written as the IRIS edition.
 CENSUS_TOTALS = {
     2016: {"POP": (114900, 1471000), "POP0019": (27000, 363000), "POP6074": (18000, 220000),
@@ -249,6 +253,10 @@ def write_other_sources(rng: random.Random, groups: dict, population: dict, allo
     rows = []
     for (variable, year), totals in PARTNER_TOTALS.items():
         values = masked_by_group(groups, spread(rng, groups, weights, totals))
+        rows += [[code, year, variable, values[code]] for code, _, _ in communes]
+    since_rng = random.Random(2021)
+    for (variable, year), totals in PARTNER_TOTALS_SINCE_2021.items():
+        values = masked_by_group(groups, spread(since_rng, groups, weights, totals))
         rows += [[code, year, variable, values[code]] for code, _, _ in communes]
     write_csv(caf / "partenaire" / "extrait_partenaire_caf.csv", ["code_commune", "annee", "variable", "valeur"], rows, "utf-8")
 

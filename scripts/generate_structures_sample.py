@@ -28,10 +28,11 @@ BAINCTHUN, BOULOGNE, CONDETTE, DANNES, EQUIHEN = "62075", "62160", "62235", "622
 HESDIGNEUL, HESDIN, ISQUES, LA_CAPELLE, LE_PORTEL = "62446", "62448", "62474", "62908", "62667"
 NEUFCHATEL, OUTREAU, ST_ETIENNE, ST_LEONARD, ST_MARTIN = "62604", "62643", "62746", "62755", "62758"
 WIMEREUX, WIMILLE = "62893", "62894"
+CONTEVILLE = "62237"
 PREFIX = {
     BAINCTHUN: "BAI", BOULOGNE: "BOU", CONDETTE: "CON", DANNES: "DAN", EQUIHEN: "EQU", HESDIGNEUL: "HSG",
     HESDIN: "HSA", ISQUES: "ISQ", LA_CAPELLE: "LCA", LE_PORTEL: "LPO", NEUFCHATEL: "NEU", OUTREAU: "OUT",
-    ST_ETIENNE: "SEM", ST_LEONARD: "SLE", ST_MARTIN: "SMB", WIMEREUX: "WRX", WIMILLE: "WIL",
+    ST_ETIENNE: "SEM", ST_LEONARD: "SLE", ST_MARTIN: "SMB", WIMEREUX: "WRX", WIMILLE: "WIL", CONTEVILLE: "CTV",
 }
 
 # Annexe 2, in its order: (commune, type, sous_type, nom, adresse, gestionnaire).
@@ -164,6 +165,20 @@ SOCIAL_LIFE = [
     (LE_PORTEL, "EVS", "Espace Henriville (préfiguration)", "association", "projet", "", "", ""),
 ]
 
+# Since the convention (illustrative, for the evaluation of Annexe 3): Axe 11's micro-crèche,
+# RPE and MAM in the north-east communes, Axe 5's EVS in periurban Isques, Axe 12's first
+# chargé de coopération. (commune, type, sous_type, nom, gestionnaire, places, etp, opened, agrement)
+SINCE_CONVENTION = [
+    (LA_CAPELLE, "MICRO_CRECHE_PAJE", "", "Micro-crèche du Nord-Est", "entreprise", 10, "", "05/09/2022", ""),
+    (BAINCTHUN, "RPE", "", "RPE du Nord-Est", "municipal", "", "0,5", "01/09/2022", ""),
+    (CONTEVILLE, "MAM", "", "MAM de Conteville", "association", 12, "", "09/01/2023", ""),
+    (ISQUES, "EVS", "", "Espace de vie sociale d'Isques", "association", "", "", "01/03/2023", "EVS"),
+    (BOULOGNE, "COORDINATION", "chargé de coopération CTG", "Chargé de coopération CTG", "municipal", "", "1",
+     "01/01/2023", ""),
+]
+# Axe 11: children of the Baincthun micro-crèche by commune of residence (a few from Boulogne).
+NORTH_EAST_RESIDENCE = ((BAINCTHUN, 14), (LA_CAPELLE, 6), (CONTEVILLE, 3), (BOULOGNE, 2))
+
 # Annexe 1 "Focus EAJE par commune": places per EAJE (in ANNEXE_2 order), opening days,
 # occupation rate (%) and children enrolled. Boulogne: 230 + 29 places, 219 to 250 days
 # (mean 233), 2.95 enrolled per place. Le Portel (6.21) and Outreau (2.71) cannot be reached
@@ -246,7 +261,7 @@ def main() -> None:
             if commune == BAINCTHUN:  # Axe 11: children by commune of residence
                 for year in YEARS:
                     activity += [[structure_id, year, f"enfants_inscrits_commune_{code}", n]
-                                 for code, n in ((BAINCTHUN, 14), (LA_CAPELLE, 6), ("62237", 3))]
+                                 for code, n in NORTH_EAST_RESIDENCE]
         elif kind in ("RPE", "COORDINATION"):
             etp = RPE_ETP[commune] if kind == "RPE" else COORDINATION_ETP[commune]
             activity += [[structure_id, year, "etp", etp] for year in YEARS]
@@ -260,6 +275,16 @@ def main() -> None:
                           dispositifs, "", "", "", ""])
         if kind == "CENTRE_SOCIAL" and agrement == "AGC":
             avs_ids.append(structure_id)
+    for commune, kind, sous_type, name, manager, places, etp, opened, agrement in SINCE_CONVENTION:
+        structure_id = new_id(commune, kind)
+        opening_year = int(opened[-4:])
+        inventory.append([structure_id, kind, sous_type, name, "", commune, manager, places,
+                          "non" if places else "", etp, opened, "", agrement, "", "", "", "", "", ""])
+        if etp:
+            activity += [[structure_id, year, "etp", etp] for year in YEARS if year >= opening_year]
+        if kind == "MICRO_CRECHE_PAJE":
+            activity += [[structure_id, year, f"enfants_inscrits_commune_{code}", n] for year in YEARS
+                         if year >= opening_year for code, n in ((LA_CAPELLE, 9), (CONTEVILLE, 4), (BAINCTHUN, 3))]
     for scheme, total in AVS_FUNDING_2017.items():
         shares = [total // len(avs_ids)] * len(avs_ids)
         shares[0] += total - sum(shares)

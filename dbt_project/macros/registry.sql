@@ -44,6 +44,9 @@
     },
     "caf_allocations_logement": {
       "personal": true
+    },
+    "suivi_plan_action": {
+      "personal": false
     }
   },
   "models": {

@@ -37,6 +37,8 @@ EXPECTED_UNIT_TESTS = {
     "int_offre__communes__opening_in_2023_changes_2023_not_2021",
     "int_permis__dossiers__tacit_approval_rule",
     "int_indicateurs__territoires__groups_summed_like_an_epci",
+    "evaluation__baselines_and_status_rules",
+    "evaluation_axes__improved_missing_and_deadlines_passed",
 }
 
 TERRITORY_COLUMNS = (

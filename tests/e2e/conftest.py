@@ -19,6 +19,12 @@ PDL-TEST-0002;APML;62893;12 RUE DE LA PAIX;TESTEUR Fictif;01/05/2022;05/05/2022;
 """
 
 
+# The coordinators correct one 2024 figure of the sample's follow-up in a later file.
+FOLLOW_UP_CORRECTION = """axe;objectif;indicateur_code;annee;valeur;commentaire;statut
+4;OG3;a4_jeunes_accompagnes;2024;145;Recomptage après le COPIL;
+"""
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the mark
 def pytest_collection_modifyitems(items):
     """Under pytest-xdist (make test), every test of the shared refresh runs on one worker."""
@@ -77,6 +83,7 @@ def refreshed(tmp_path_factory, isolated_env):
     add_legacy_file_five_years_before_a_portal_year(landing)
     (landing / "dossiers_fictifs_2023.csv").write_text(GOOD, encoding="utf-8")
     (landing / "permis_louer" / "permis_louer_wimereux.csv").write_text(PERMIS_OUTSIDE_PERIMETER, encoding="cp1252")
+    (landing / "suivi" / "suivi_correction_2024.csv").write_text(FOLLOW_UP_CORRECTION, encoding="utf-8")
     warehouse = root / "warehouse" / "ctg.duckdb"
     dagster_home = root / "dagster"
     dagster_home.mkdir()

@@ -189,7 +189,7 @@ def test_published_mart_has_the_contract_columns(refreshed):
     tables = {r[0] for r in published(refreshed[1], "select table_name from information_schema.tables")}
     assert tables == {"indicateurs", "indicateurs_catalogue", "diagnostic_territoire", "structures", "offre_structures",
                       "focus_petite_enfance", "communes_non_dotees", "financements_caf", "permis_louer_communes",
-                      "permis_louer_anomalies"}
+                      "permis_louer_anomalies", "evaluation", "evaluation_axes"}
 
 
 AXE_10 = {"nb_dossiers_deposes", "nb_logements_visites", "nb_autorisations", "nb_refus", "nb_rejets", "nb_accords_tacites",
@@ -321,7 +321,7 @@ def test_legacy_files_win_over_the_portal_for_the_same_year(refreshed):
 
 
 def test_an_indicator_is_not_produced_for_a_year_its_variables_are_absent(refreshed):
-    # The partner extract has am_actives for 2016 and 2019 only; the 2010 census edition has
+    # The partner extract has am_actives for 2016, 2019 and 2021-2023 only; the 2010 census edition has
     # no POP0019: no row rather than NULL figures flagged as approximate.
     assert published(
         refreshed[1],
@@ -335,7 +335,8 @@ def test_an_indicator_is_not_produced_for_a_year_its_variables_are_absent(refres
         "select distinct indicateur_code, annee from marts.indicateurs "
         "where indicateur_code in ('nb_am_actives', 'indice_jeunesse') order by 1, 2",
     )
-    assert years == [("indice_jeunesse", 2015), ("indice_jeunesse", 2016), ("nb_am_actives", 2016), ("nb_am_actives", 2019)]
+    assert years == [("indice_jeunesse", 2015), ("indice_jeunesse", 2016), ("nb_am_actives", 2016), ("nb_am_actives", 2019),
+                     ("nb_am_actives", 2021), ("nb_am_actives", 2022), ("nb_am_actives", 2023)]
 
 
 def test_no_variation_across_the_legacy_files_and_the_portal(refreshed):

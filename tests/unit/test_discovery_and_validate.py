@@ -30,6 +30,7 @@ def test_every_bundled_extract_is_recognised_even_renamed(sample_landing):
         "structures_financements": 1,
         "permis_louer": 4,
         "caf_allocations_logement": 1,
+        "suivi_plan_action": 1,
     }
     assert {e.theme for e in sources["caf_portail"]} == {"s_ben_com_f", "rsa_s_type_com_f", "ndur_s_qf_400_com_f"}
     assert sorted(e.year for e in sources["insee_populations_legales"]) == [2011, 2016]

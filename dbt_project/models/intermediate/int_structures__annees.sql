@@ -74,6 +74,7 @@ final as (
         open_structures.agrement,
         open_structures.est_avs_agreee,
         open_structures.dispositifs,
+        open_structures.date_ouverture,
         cast(coalesce(yearly_measures.places, open_structures.places) as double) as places,
         cast(coalesce(yearly_measures.etp, open_structures.etp) as double) as etp,
         yearly_measures.jours_ouverture,
