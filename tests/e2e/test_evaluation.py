@@ -161,3 +161,12 @@ def test_the_yearly_review_of_each_axe(refreshed):
         (10, 6, 0, 0, 6, 0, None),  # the permis records stop in 2023
     ]
     assert published(warehouse, "select sum(nb_indicateurs) from marts.evaluation_axes where annee = 2021") == [(36,)]
+
+
+def test_axe_1_places_are_cross_checked_with_the_onape_count(refreshed):
+    _landing, warehouse = refreshed
+    [(value, comment)] = published(warehouse, "select valeur, commentaire from marts.evaluation "
+                                              "where indicateur_code = 'a1_places_creees' and annee = 2022")
+    inventory = epci_figure(warehouse, ["nb_places_eaje_psu", "nb_places_micro_creche"], 2022)
+    assert value == 10  # the north-east micro-crèche
+    assert comment == f"Contrôle ONAPE 2022 : 561 places d'accueil collectif (inventaire : {inventory:.0f})"

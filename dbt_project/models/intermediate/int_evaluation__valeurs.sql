@@ -48,6 +48,10 @@ suivi as (
     select * from {{ ref('stg_suivi__plan_action') }}
 ),
 
+onape as (
+    select * from {{ ref('stg_caf__onape') }}
+),
+
 -- The communes each indicator covers: the EPCI's, or its group's (members given as communes).
 indicator_communes as (
     select
@@ -104,6 +108,18 @@ stocks as (
     having count(territoires.valeur) = len(recipes.composantes)
 ),
 
+onape_places as (
+    select
+        onape.annee,
+        sum(onape.valeur) as places
+    from onape
+    where onape.mesure = 'nbpla'
+        and onape.territoire_niveau = 'epci'
+        and onape.territoire_code = (select any_value(territoire.epci_siren) from territoire)
+        and onape.variable in ('pl_psu_col', 'pl_hors_psu_col')
+    group by onape.annee
+),
+
 from_stocks as (
     select
         stocks.indicateur_code,
@@ -112,13 +128,20 @@ from_stocks as (
             when stocks.depuis_reference then stocks.valeur - baseline.valeur
             else stocks.valeur
         end as valeur,
-        stocks.est_approximatif or coalesce(baseline.est_approximatif, false) as est_approximatif
+        stocks.est_approximatif or coalesce(baseline.est_approximatif, false) as est_approximatif,
+        -- Axe 1: the inventory's collective places beside the ONAPE's count of the same year.
+        case when stocks.indicateur_code = 'a1_places_creees' and onape_places.places is not null then
+                'Contrôle ONAPE ' || stocks.annee || ' : ' || cast(onape_places.places as bigint)
+                || ' places d''accueil collectif (inventaire : ' || cast(stocks.valeur as bigint) || ')'
+        end as commentaire
     from stocks
     inner join indicateurs
         on stocks.indicateur_code = indicateurs.indicateur_code
     left join stocks as baseline
         on stocks.indicateur_code = baseline.indicateur_code
         and baseline.annee = indicateurs.annee_reference
+    left join onape_places
+        on stocks.annee = onape_places.annee
     where not stocks.depuis_reference or baseline.valeur is not null
 ),
 
@@ -228,21 +251,24 @@ computed as (
         indicateur_code,
         annee,
         cast(valeur as double) as valeur,
-        est_approximatif
+        est_approximatif,
+        commentaire
     from from_stocks
     union all
     select
         indicateur_code,
         annee,
         cast(valeur as double) as valeur,
-        false as est_approximatif
+        false as est_approximatif,
+        null as commentaire
     from structure_counts
     union all
     select
         indicateur_code,
         annee,
         cast(valeur as double) as valeur,
-        false as est_approximatif
+        false as est_approximatif,
+        null as commentaire
     from children_indicators
 ),
 
@@ -286,7 +312,7 @@ final as (
         valeur,
         cast(null as varchar) as statut_suivi,
         est_approximatif,
-        cast(null as varchar) as commentaire,
+        commentaire,
         cast(null as varchar) as fichier,
         cast(null as date) as valide_copil_le
     from computed
