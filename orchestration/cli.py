@@ -41,6 +41,7 @@ def step_labels() -> dict[str, str]:
         "raw__territoire_communes": "territoire",
         "ctg_dbt_assets": "dbt (modèles et tests)",
         "published__warehouse": "publication",
+        "published__rapport": "rapport",
     }
 
 
@@ -395,10 +396,18 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
         )
     for line in warning_report(result, settings.build_db):
         say(f"avertissement : {line}")
+    report_path = next((event.materialization.metadata["chemin"].value for event in result.get_asset_materialization_events()
+                   if event.asset_key is not None and event.asset_key.path == ["published", "rapport"]), None)
     if result.success and not problems and published:
         say(f"Terminé en {elapsed:.0f} s : entrepôt publié {settings.warehouse}")
+        say(f"rapport : {report_path}")
         return 0
-    print(f"\nÉchec du rafraîchissement après {elapsed:.0f} s ; l'entrepôt publié n'a pas été modifié.", file=sys.stderr)
+    if published:  # only the report failed: the new warehouse is published
+        print(f"\nEntrepôt publié {settings.warehouse}, mais le rapport n'a pas pu être produit "
+              f"(ctg report le régénère) :", file=sys.stderr)
+    else:
+        print(f"\nÉchec du rafraîchissement après {elapsed:.0f} s ; l'entrepôt publié n'a pas été modifié.",
+              file=sys.stderr)
     for line in problems:
         print(line, file=sys.stderr)
     print(f"Journal détaillé : {log_file}", file=sys.stderr)
@@ -419,6 +428,21 @@ def validate(args: argparse.Namespace) -> int:
         else:
             print(f"✓ {path} : conforme")
     return 1 if failed else 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from report import write_report
+
+    settings = Settings.from_env()
+    warehouse = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse
+    out_dir = Path(args.out).resolve() if args.out else warehouse.parent / "rapport"
+    if not warehouse.is_file():
+        print(f"ctg report : l'entrepôt publié {warehouse} est absent ; lancez d'abord ctg refresh.", file=sys.stderr)
+        return 2
+    files = write_report(warehouse, out_dir)
+    print(f"rapport : {files.html} ({files.sections} sections, {files.tables} tableaux, {files.charts} graphiques)")
+    print(f"classeur : {files.workbook}")
+    return 0
 
 
 def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None) -> int:
@@ -443,6 +467,10 @@ def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None)
     validate_parser = commands.add_parser("validate", help="contrôler des extraits sans rien charger")
     validate_parser.add_argument("files", nargs="+")
     validate_parser.set_defaults(handler=validate)
+    report_parser = commands.add_parser("report", help="régénérer le rapport (HTML et Excel) depuis l'entrepôt publié")
+    report_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
+    report_parser.add_argument("--out", help="dossier du rapport (défaut : dossier « rapport » à côté de l'entrepôt)")
+    report_parser.set_defaults(handler=report)
     args = parser.parse_args(argv)
     return args.handler(args, sources) if args.handler is refresh else args.handler(args)
 

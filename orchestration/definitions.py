@@ -1,7 +1,7 @@
 """The Dagster code location of the CTG warehouse.
 
 One asset job, `full_refresh`, runs the whole refresh: ingest (with blocking contract
-checks), dbt build (tests as asset checks), publish. The nightly schedule and the landing
+checks), dbt build (tests as asset checks), publish, then the report. The nightly schedule and the landing
 sensor both launch it; `ctg refresh` runs it in-process. Nothing is built at import: Dagster
 calls `defs()` when it loads the code location.
 """
@@ -12,7 +12,7 @@ import dagster as dg
 
 from ingest.registry import SOURCE_LIST, SourceSpec
 from orchestration.ingest.assets import build_landing_assets
-from orchestration.publish.assets import build_publish_asset
+from orchestration.publish.assets import build_publish_asset, report
 from orchestration.resources import CtgSettingsResource
 from orchestration.schedules import landing_sensor, nightly_schedule
 from orchestration.settings import Settings
@@ -34,10 +34,10 @@ def build_definitions(
     full_refresh = dg.define_asset_job(
         FULL_REFRESH_JOB,
         selection=dg.AssetSelection.all(),
-        description="Rafraîchissement complet : ingestion, contrôles, dbt, publication.",
+        description="Rafraîchissement complet : ingestion, contrôles, dbt, publication, rapport.",
     )
     return dg.Definitions(
-        assets=[*landing_assets, dbt_assets, publish_asset],
+        assets=[*landing_assets, dbt_assets, publish_asset, report],
         jobs=[full_refresh],
         schedules=[nightly_schedule(full_refresh)],
         sensors=[landing_sensor(full_refresh, settings)],

@@ -55,6 +55,11 @@ class Settings:
         return self.runtime_dir / f"{self.warehouse.stem}_parquet"
 
     @property
+    def report_dir(self) -> Path:
+        """The report regenerated after each publication (HTML and Excel)."""
+        return self.runtime_dir / "rapport"
+
+    @property
     def quarantine_dir(self) -> Path:
         return self.landing_dir.parent / "quarantine"
 

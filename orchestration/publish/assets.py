@@ -5,8 +5,10 @@ import dagster as dg
 
 from orchestration.publish.warehouse import publish
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
+from report import write_report
 
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
+REPORT_KEY = dg.AssetKey(["published", "rapport"])
 
 
 def build_publish_asset(upstream_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -37,3 +39,25 @@ def build_publish_asset(upstream_keys: list[dg.AssetKey]) -> dg.AssetsDefinition
         )
 
     return published_warehouse
+
+
+@dg.asset(
+    key=REPORT_KEY,
+    deps=[PUBLISHED_KEY],
+    group_name="publish",
+    description="Rapport de diagnostic et d'évaluation (HTML et Excel), régénéré depuis l'entrepôt publié.",
+    kinds={"html", "excel"},
+)
+def report(context: dg.AssetExecutionContext, ctg: CtgSettingsResource) -> dg.MaterializeResult:
+    """Reads the published file only (read-only), after publication: a report never shows
+    figures that were not published."""
+    settings = ctg.settings
+    files = write_report(settings.warehouse, settings.report_dir)
+    context.log.info(f"rapport : {files.html} ({files.sections} sections, {files.tables} tableaux, "
+                     f"{files.charts} graphiques) ; classeur : {files.workbook}")
+    return dg.MaterializeResult(metadata={
+        "chemin": dg.MetadataValue.path(str(files.html)),
+        "classeur": dg.MetadataValue.path(str(files.workbook)),
+        "tableaux": files.tables,
+        "graphiques": files.charts,
+    })
