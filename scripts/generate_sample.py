@@ -62,10 +62,12 @@ LEGACY_TOTALS = {
                              "NB_Enfants_6_11_ans": (7900, 105000), "NB_Enfants_12_15_ans": (5200, 70000),
                              "NB_Enfants_16_17_ans": (2600, 35000), "NB_Enfants_18_19_ans": (1900, 24000),
                              "NB_Enfants_20_24_ans": (475, 6657), "NB_Enfants": (25098, 337886)},
+    # Annexe 1's youth table (2017): 8,072 / 109,111 children of 6-11, 7,749 / 100,860 of 12-17,
+    # 1,925 / 23,367 of 18-19; their shares 31.5 / 32.0, 30.2 / 29.6, 7.5 / 6.9 %.
     ("EnfantAgeCom", 2017): {"NB_Enfants_0_2_ans": (3500, 47500), "NB_Enfants_3_5_ans": (3650, 51000),
-                             "NB_Enfants_6_11_ans": (8072, 106000), "NB_Enfants_12_15_ans": (5200, 70500),
-                             "NB_Enfants_16_17_ans": (2549, 35200), "NB_Enfants_18_19_ans": (1925, 24100),
-                             "NB_Enfants_20_24_ans": (729, 5700), "NB_Enfants": (25625, 340000)},
+                             "NB_Enfants_6_11_ans": (8072, 109111), "NB_Enfants_12_15_ans": (5200, 67300),
+                             "NB_Enfants_16_17_ans": (2549, 33560), "NB_Enfants_18_19_ans": (1925, 23367),
+                             "NB_Enfants_20_24_ans": (729, 5700), "NB_Enfants": (25625, 340800)},
     ("EnfantAgeCom", 2013): {"NB_Enfants_0_2_ans": (4056, 55398), "NB_Enfants_3_5_ans": (4054, 53808),
                              "NB_Enfants_6_11_ans": (8500, 110000), "NB_Enfants_12_15_ans": (5600, 72000),
                              "NB_Enfants_16_17_ans": (2800, 36000), "NB_Enfants_18_19_ans": (2000, 15000),
@@ -77,6 +79,13 @@ LEGACY_TOTALS = {
     ("LOGCom", 2013): {"total_allocataires_logement": (13500, 136000), "total_ALF": (3100, 36000),
                        "total_ALS": (4600, 42000), "total_APL": (5800, 58000)},
 }
+# 2012, five years before the youth table: its variations -3.4 / +1.0 % (6-11), -5.5 / +2.0 %
+# (12-17), -4.4 / +1.5 % (6-17), -3.0 / +6.5 % (18-19). Drawn from a generator of its own, so
+# that the files above keep their figures.
+ENFANT_AGE_2012 = {"NB_Enfants_0_2_ans": (4100, 56000), "NB_Enfants_3_5_ans": (4100, 54000),
+                   "NB_Enfants_6_11_ans": (8356, 108031), "NB_Enfants_12_15_ans": (5500, 65900),
+                   "NB_Enfants_16_17_ans": (2700, 32982), "NB_Enfants_18_19_ans": (1985, 21941),
+                   "NB_Enfants_20_24_ans": (220, 6400), "NB_Enfants": (27400, 350000)}
 WITH_ALLOCATAIRES = {"RSACom", "AAHCom", "PAJECom", "LOGCom"}
 # Partner extract: {(variable, year): (CAB total, département total)}.
 PARTNER_TOTALS = {
@@ -89,6 +98,11 @@ PARTNER_TOTALS = {
     ("am_actives", 2019): (301, 9000), ("am_actives", 2016): (316, 9300),
     ("am_actives_55_plus", 2019): (111, 3000),
 }
+# 2018 figures of CAF's own files (Annexe 1): PPA foyers (7,816 / 85,193, 30.3 / 28.4 % of
+# allocataires) and children under 3 with a potential childcare need (13.8 / 14.0 %), drawn
+# from a generator of their own. The complément d'activité (0.1 / 0.0 %) is written as is.
+PARTNER_TOTALS_2018 = {("beneficiaires_ppa", 2018): (7816, 85193), ("enfants_moins3_besoin_garde", 2018): (474, 6554)}
+COMPLEMENT_ACTIVITE_2018 = {"62160": 5, "62910": 5, "62911": 5, "62912": 5}
 # Years after the convention's baseline (illustrative, for Axe 2's new AM): drawn from a
 # random generator of their own, so that the figures above stay as they are.
 PARTNER_TOTALS_SINCE_2021 = {("am_actives", 2021): (296, 8900), ("am_actives", 2022): (302, 8850),
@@ -240,20 +254,30 @@ def write_other_sources(rng: random.Random, groups: dict, population: dict, allo
     weights = {code: population[(code, 2016)] for code, _, _ in communes}
     caf = SAMPLE / "caf"
     # Other legacy themes, UTF-8 for 2018, CP1252 for the older years.
-    for (stem, year), columns in LEGACY_TOTALS.items():
+    def write_legacy(generator: random.Random, stem: str, year: int, columns: dict) -> None:
         header = ["Communes", "Codes_Insee"] + (["NB_Allocataires"] if stem in WITH_ALLOCATAIRES else []) + list(columns)
-        cells = {name: masked_by_group(groups, spread(rng, groups, weights, totals)) for name, totals in columns.items()}
+        cells = {name: masked_by_group(groups, spread(generator, groups, weights, totals)) for name, totals in columns.items()}
         rows = []
         for code, name, _ in communes:
             row = [name, code] + ([allocataires[year][code]] if stem in WITH_ALLOCATAIRES else [])
             rows.append(row + [cells[column][code] for column in columns])
         write_csv(caf / f"{stem}{year}.csv", header, rows, "utf-8" if year >= 2018 else "cp1252")
 
+    for (stem, year), columns in LEGACY_TOTALS.items():
+        write_legacy(rng, stem, year, columns)
+    write_legacy(random.Random(2012), "EnfantAgeCom", 2012, ENFANT_AGE_2012)
+
     # Partner extract (long format, blank = masked).
     rows = []
     for (variable, year), totals in PARTNER_TOTALS.items():
         values = masked_by_group(groups, spread(rng, groups, weights, totals))
         rows += [[code, year, variable, values[code]] for code, _, _ in communes]
+    rng_2018 = random.Random(2018)
+    for (variable, year), totals in PARTNER_TOTALS_2018.items():
+        values = masked_by_group(groups, spread(rng_2018, groups, weights, totals))
+        rows += [[code, year, variable, values[code]] for code, _, _ in communes]
+    rows += [[code, 2018, "enfants_moins3_complement_activite", COMPLEMENT_ACTIVITE_2018.get(code, 0)]
+             for code, _, _ in communes]
     since_rng = random.Random(2021)
     for (variable, year), totals in PARTNER_TOTALS_SINCE_2021.items():
         values = masked_by_group(groups, spread(since_rng, groups, weights, totals))

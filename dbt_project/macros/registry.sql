@@ -289,6 +289,8 @@
         "enfants_moins3_parents_actifs",
         "enfants_moins3_cmg",
         "enfants_moins3_besoin_garde",
+        "enfants_moins3_complement_activite",
+        "beneficiaires_ppa",
         "allocataires_fragiles",
         "familles_afi",
         "allocataires_msa",

@@ -18,18 +18,6 @@ CELLS = Path(__file__).resolve().parents[1] / "data" / "annexe1_cells.csv"
 TERRITORY = {"epci": "246200729", "departement": "62", "groupement": "antenne_boulogne"}
 NO_SOURCE = "no source of the sample gives it yet"
 GAPS = {
-    **{(code, level, "valeur"): "PPA 2018 exists only in CAF's own files (issue 10: partner extract)"
-       for code in ("nb_beneficiaires_ppa", "part_ppa") for level in ("epci", "departement")},
-    **{(code, level, "valeur"): "new code of annexe1_new_codes.csv (issue 10)"
-       for code in ("part_enfants_moins_3_besoin_garde", "part_enfants_moins_3_complement_activite",
-                    "nb_enfants_caf_6_17", "part_enfants_caf_6_17") for level in ("epci", "departement")},
-    **{("nb_enfants_caf_6_17", level, "variation_5ans_pct"): "new code (issue 10)" for level in ("epci", "departement")},
-    **{(code, level, "variation_5ans_pct"): "needs a 2012 EnfantAgeCom file in the sample (issue 10)"
-       for code in ("nb_enfants_caf_6_11", "nb_enfants_caf_12_17", "nb_enfants_caf_18_19")
-       for level in ("epci", "departement")},
-    **{(code, "departement", "valeur"): "the sample's 2017 département age bands are not the printed ones (issue 10)"
-       for code in ("nb_enfants_caf_6_11", "part_enfants_caf_6_11", "nb_enfants_caf_12_17", "part_enfants_caf_12_17",
-                    "nb_enfants_caf_18_19", "part_enfants_caf_18_19")},
     **{(code, "departement", mesure): "département AVS structures and funding: " + NO_SOURCE
        for code in ("nb_structures_avs", "nb_centres_sociaux", "nb_centres_sociaux_projet_famille", "nb_evs",
                     "montant_financements_avs", "montant_ps_avs", "montant_subventions_fonctionnement_avs")

@@ -53,6 +53,8 @@
     {'code': 'part_enfants_caf_6_11', 'num': ['enfage__nb_enfants_6_11_ans'], 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
     {'code': 'part_enfants_caf_12_17', 'num': ['enfage__nb_enfants_12_15_ans', 'enfage__nb_enfants_16_17_ans'], 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
     {'code': 'part_enfants_caf_18_19', 'num': ['enfage__nb_enfants_18_19_ans'], 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
+    {'code': 'nb_enfants_caf_6_17', 'num': ['enfage__nb_enfants_6_11_ans', 'enfage__nb_enfants_12_15_ans', 'enfage__nb_enfants_16_17_ans'], 'requires': ['enfage']},
+    {'code': 'part_enfants_caf_6_17', 'num': ['enfage__nb_enfants_6_11_ans', 'enfage__nb_enfants_12_15_ans', 'enfage__nb_enfants_16_17_ans'], 'den': ['enfage__nb_enfants'], 'requires': ['enfage']},
 
     {'code': 'nb_enfants_aeeh', 'num': ['aeeh__nb_enfant_aeeh'], 'requires': ['aeeh']},
     {'code': 'part_enfants_aeeh', 'num': ['aeeh__nb_enfant_aeeh'], 'den': ['nivcom__nb_enfants'], 'requires': ['aeeh', 'nivcom']},
@@ -62,10 +64,15 @@
     {'code': 'part_allocataires_fragiles', 'num': ['partenaire__allocataires_fragiles'], 'den': ['basrev__nb_allocataires_ress'], 'requires': ['partenaire', 'basrev']},
     {'code': 'part_familles_afi', 'num': ['partenaire__familles_afi'], 'den': familles, 'requires': ['partenaire', 'config']},
     {'code': 'part_enfants_moins_3_parents_actifs', 'num': ['partenaire__enfants_moins3_parents_actifs'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
+    {'code': 'part_enfants_moins_3_besoin_garde', 'num': ['partenaire__enfants_moins3_besoin_garde'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
+    {'code': 'part_enfants_moins_3_complement_activite', 'num': ['partenaire__enfants_moins3_complement_activite'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
     {'code': 'nb_enfants_moins_3_cmg', 'num': ['partenaire__enfants_moins3_cmg'], 'requires': ['partenaire']},
     {'code': 'part_enfants_moins_3_cmg', 'num': ['partenaire__enfants_moins3_cmg'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
     {'code': 'nb_am_actives', 'num': ['partenaire__am_actives'], 'requires': ['partenaire']},
     {'code': 'part_am_55_plus', 'num': ['partenaire__am_actives_55_plus'], 'den': ['partenaire__am_actives'], 'requires': ['partenaire']},
+
+    {'code': 'nb_beneficiaires_ppa', 'num': ['partenaire__beneficiaires_ppa'], 'requires': ['partenaire']},
+    {'code': 'part_ppa', 'num': ['partenaire__beneficiaires_ppa'], 'den': allocataires, 'requires': ['partenaire', 'config']},
 
     {'code': 'population_6_17', 'num': ['recensement__pop0610', 'recensement__pop1117'], 'requires': ['recensement']},
     {'code': 'part_population_6_17', 'num': ['recensement__pop0610', 'recensement__pop1117'], 'den': ['recensement__pop'], 'requires': ['recensement']},
