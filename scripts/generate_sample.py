@@ -86,6 +86,18 @@ ENFANT_AGE_2012 = {"NB_Enfants_0_2_ans": (4100, 56000), "NB_Enfants_3_5_ans": (4
                    "NB_Enfants_6_11_ans": (8356, 108031), "NB_Enfants_12_15_ans": (5500, 65900),
                    "NB_Enfants_16_17_ans": (2700, 32982), "NB_Enfants_18_19_ans": (1985, 21941),
                    "NB_Enfants_20_24_ans": (220, 6400), "NB_Enfants": (27400, 350000)}
+# The CAF's Boulogne antenne (Annexe 1, Handicap table): the CAB and two neighbouring
+# intercommunalities, stood for by three synthetic communes chosen for their allocataires
+# (7,356) and children (9,766), as declared in dbt_project/seeds/groupements.csv. Their AAH and
+# AEEH figures make the antenne's come out as printed (AAH 2,834, +11.4 %, 8.5 %; AEEH 992,
+# +48.3 %, 2.8 %); the difference is taken from the largest other synthetic commune, so that
+# the département's totals do not move.
+ANTENNE_FIGURES = {
+    ("AAHCom", 2018, "ALL_AAH"): {"62957": 270, "62935": 205, "62938": 123},
+    ("AAHCom", 2013, "ALL_AAH"): {"62957": 237, "62935": 181, "62938": 108},
+    ("enfantAEEH", 2018, "NB_enfant_AEEH"): {"62957": 129, "62935": 98, "62938": 58},
+    ("enfantAEEH", 2013, "NB_enfant_AEEH"): {"62957": 81, "62935": 61, "62938": 37},
+}
 WITH_ALLOCATAIRES = {"RSACom", "AAHCom", "PAJECom", "LOGCom"}
 # Partner extract: {(variable, year): (CAB total, département total)}.
 PARTNER_TOTALS = {
@@ -249,6 +261,15 @@ def masked_by_group(groups: dict, values: dict[str, int]) -> dict[str, int | Non
     return result
 
 
+def set_keeping_total(values: dict[str, int | None], fixed: dict[str, int], group: list[str]) -> None:
+    """Give some communes fixed figures; the largest other commune of their group absorbs the
+    difference, so that the group's total stays the same."""
+    delta = sum(fixed.values()) - sum(values[code] or 0 for code in fixed)
+    largest = max((code for code in group if code not in fixed), key=lambda code: values[code] or 0)
+    values.update(fixed)
+    values[largest] -= delta
+
+
 def write_other_sources(rng: random.Random, groups: dict, population: dict, allocataires: dict) -> None:
     communes = [c for g in groups.values() for c in g]
     weights = {code: population[(code, 2016)] for code, _, _ in communes}
@@ -257,6 +278,9 @@ def write_other_sources(rng: random.Random, groups: dict, population: dict, allo
     def write_legacy(generator: random.Random, stem: str, year: int, columns: dict) -> None:
         header = ["Communes", "Codes_Insee"] + (["NB_Allocataires"] if stem in WITH_ALLOCATAIRES else []) + list(columns)
         cells = {name: masked_by_group(groups, spread(generator, groups, weights, totals)) for name, totals in columns.items()}
+        for column in columns:
+            if fixed := ANTENNE_FIGURES.get((stem, year, column)):
+                set_keeping_total(cells[column], fixed, [code for code, _, _ in groups["reste"]])
         rows = []
         for code, name, _ in communes:
             row = [name, code] + ([allocataires[year][code]] if stem in WITH_ALLOCATAIRES else [])

@@ -176,6 +176,12 @@ SINCE_CONVENTION = [
     (BOULOGNE, "COORDINATION", "chargé de coopération CTG", "Chargé de coopération CTG", "municipal", "", "1",
      "01/01/2023", ""),
 ]
+# The rest of département 62 (Annexe 1's AVS table, Pas-de-Calais column: 39 centres sociaux of
+# which 36 with a projet famille, 14 EVS in 2017; one more centre social in 2018; 3,341,414 €
+# of prestations de service and 1,340,803 € of operating grants): synthetic structures in
+# the sample's synthetic communes (62910-62979), the CAB's own excluded.
+DEPARTEMENT_CENTRES_SOCIAUX, DEPARTEMENT_ACF, DEPARTEMENT_EVS = 31, 29, 14
+DEPARTEMENT_AVS_FUNDING_2017 = {"PS": 334_141_360 - 66_636_100, "AVS": 134_080_260 - 20_339_100}  # cents
 # Axe 11: children of the Baincthun micro-crèche by commune of residence (a few from Boulogne).
 NORTH_EAST_RESIDENCE = ((BAINCTHUN, 14), (LA_CAPELLE, 6), (CONTEVILLE, 3), (BOULOGNE, 2))
 
@@ -285,6 +291,23 @@ def main() -> None:
         if kind == "MICRO_CRECHE_PAJE":
             activity += [[structure_id, year, f"enfants_inscrits_commune_{code}", n] for year in YEARS
                          if year >= opening_year for code, n in ((LA_CAPELLE, 9), (CONTEVILLE, 4), (BAINCTHUN, 3))]
+    departement_ids = []
+    for n in range(DEPARTEMENT_CENTRES_SOCIAUX + 1 + DEPARTEMENT_EVS):
+        commune = f"629{10 + n % 70:02d}"
+        kind = "EVS" if n > DEPARTEMENT_CENTRES_SOCIAUX else "CENTRE_SOCIAL"
+        structure_id = f"DEP-{kind.replace('_', '')[:6]}-{n + 1:02d}"
+        opened = "01/03/2018" if n == DEPARTEMENT_CENTRES_SOCIAUX else opening_date(structure_id)
+        dispositifs = "ACF, REAAP" if n < DEPARTEMENT_ACF else "REAAP"
+        inventory.append([structure_id, kind, "", f"{'Espace de vie sociale' if kind == 'EVS' else 'Centre social'} {n + 1}",
+                          "", commune, "association", "", "", "", opened, "", "AGC" if kind == "CENTRE_SOCIAL" else "EVS",
+                          "", dispositifs, "", "", "", ""])
+        if n != DEPARTEMENT_CENTRES_SOCIAUX:
+            departement_ids.append(structure_id)
+    for scheme, cents in DEPARTEMENT_AVS_FUNDING_2017.items():
+        shares = [cents // len(departement_ids)] * len(departement_ids)
+        shares[0] += cents - sum(shares)
+        funding += [[structure_id, "", 2017, scheme, f"{amount // 100},{amount % 100:02d}"]
+                    for structure_id, amount in zip(departement_ids, shares, strict=True)]
     for scheme, total in AVS_FUNDING_2017.items():
         shares = [total // len(avs_ids)] * len(avs_ids)
         shares[0] += total - sum(shares)

@@ -25,7 +25,7 @@ VARIABLES = {
     "enfants_moins3_parents_actifs": "enfants de moins de 3 ans dont les parents sont actifs",
     "enfants_moins3_cmg": "enfants de moins de 3 ans bénéficiaires du CMG",
     "enfants_moins3_besoin_garde": "enfants de moins de 3 ans ayant un besoin de garde",
-    "enfants_moins3_complement_activite": "enfants de moins de 3 ans dont un parent perçoit un complément d'activité (CLCA, PreParE)",
+    "enfants_moins3_complement_activite": "enfants de moins de 3 ans dont un parent perçoit le CLCA ou la PreParE",
     "beneficiaires_ppa": "foyers bénéficiaires de la prime d'activité (fichiers de la CAF, avant le portail de 2020)",
     "allocataires_fragiles": "allocataires fragiles",
     "familles_afi": "familles bénéficiaires d'une aide financière individuelle",

@@ -1,9 +1,9 @@
 """Every numeric cell of Annexe 1's tables (tests/data/annexe1_cells.csv, a copy of the shared
 spec's cell list), against the published sample warehouse, at its printed precision.
 
-The cells the warehouse cannot reproduce yet are listed in GAPS with the reason; they are
-strict expected failures: a gap that starts passing fails the suite until it is removed from
-the list (issue 10 makes it empty).
+A cell the warehouse could not reproduce would be listed in GAPS with the reason, as a strict
+expected failure (a gap that starts passing fails the suite until it is removed); the list is
+empty: all 172 cells come out of the sample.
 """
 
 from __future__ import annotations
@@ -16,16 +16,7 @@ import pytest
 
 CELLS = Path(__file__).resolve().parents[1] / "data" / "annexe1_cells.csv"
 TERRITORY = {"epci": "246200729", "departement": "62", "groupement": "antenne_boulogne"}
-NO_SOURCE = "no source of the sample gives it yet"
-GAPS = {
-    **{(code, "departement", mesure): "département AVS structures and funding: " + NO_SOURCE
-       for code in ("nb_structures_avs", "nb_centres_sociaux", "nb_centres_sociaux_projet_famille", "nb_evs",
-                    "montant_financements_avs", "montant_ps_avs", "montant_subventions_fonctionnement_avs")
-       for mesure in ("valeur", "variation_1an_nb")},
-    **{(code, "groupement", mesure): "the CAF's Boulogne antenne group needs the neighbouring CCs' communes (issue 10)"
-       for code in ("nb_beneficiaires_aah", "part_aah", "nb_enfants_aeeh", "part_enfants_aeeh")
-       for mesure in ("valeur", "variation_5ans_pct")},
-}
+GAPS: dict[tuple[str, str, str], str] = {}  # (code, level, measure) -> why the sample cannot give it yet
 
 
 def cells():

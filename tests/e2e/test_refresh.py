@@ -204,12 +204,16 @@ def test_every_commune_the_epci_and_the_departement_each_year(refreshed):
         "group by all order by all",
     )
     counts = {(indicator, year, level): n for indicator, year, level, n in rows}
+    # The offer's figures cover the territory's inventory: not the antenne, which reaches beyond it.
+    offer = {code for (code,) in published(refreshed[1], "select distinct indicateur_code from marts.indicateurs "
+                                                         "where source like '%inventaire%' or source like 'financements%'")}
     for (indicator, year, level), n in counts.items():
         if indicator == "capacite_theorique_accueil" and level == "commune":
             continue  # ONAPE publishes communes of over 10,000 inhabitants only
         if indicator in AXE_10 and level == "commune":
             continue  # the communes where the permis de louer applies only (test_permis_louer.py)
-        assert n == {"commune": 22, "epci": 1, "departement": 1, "groupement": 2}[level], (indicator, year, level)
+        groups = 2 if indicator in offer else 3  # SIVU, north-east group, CAF antenne
+        assert n == {"commune": 22, "epci": 1, "departement": 1, "groupement": groups}[level], (indicator, year, level)
     catalogue = {r[0] for r in published(refreshed[1], "select indicateur_code from marts.indicateurs_catalogue")}
     assert {indicator for indicator, _, _ in counts} <= catalogue
     assert published(refreshed[1], "select count(*) from marts.indicateurs where territoire_code in ('XXXXX', '99999', '')") == [(0,)]
@@ -311,13 +315,14 @@ def test_legacy_files_win_over_the_portal_for_the_same_year(refreshed):
         "where indicateur_code = 'nb_allocataires' and territoire_niveau = 'epci' and annee = 2018",
     )
     assert (value, approximate) == (25829, False) and "ConfigFamiliale2018.csv" in source
-    # ... while the portal gives what no legacy file has (PPA), flagged as rounded.
-    [(ppa_approximate, ppa_source)] = published(
+    # ... and the partner extract's exact PPA count (CAF's own files) over the portal's rounded
+    # one; the portal gives the years no exact source has, flagged as rounded.
+    ppa = dict(((year, approximate), source) for year, approximate, source in published(
         refreshed[1],
-        "select est_approximatif, source from marts.indicateurs "
-        "where indicateur_code = 'nb_beneficiaires_ppa' and territoire_niveau = 'epci' and annee = 2018",
-    )
-    assert ppa_approximate is True and "s_ben_com_f_2018.csv" in ppa_source
+        "select annee, est_approximatif, source from marts.indicateurs "
+        "where indicateur_code = 'nb_beneficiaires_ppa' and territoire_niveau = 'epci' and annee in (2018, 2021)",
+    ))
+    assert "extrait_partenaire_caf.csv" in ppa[(2018, False)] and "s_ben_com_f.csv" in ppa[(2021, True)]
 
 
 def test_an_indicator_is_not_produced_for_a_year_its_variables_are_absent(refreshed):

@@ -28,8 +28,8 @@ def value(warehouse, indicator, level, code, year=FOCUS_YEAR):
 
 def test_register_holds_annexe_2_and_the_structures_annexe_1_adds(refreshed):
     _landing, warehouse = refreshed
-    by_type = dict(published(warehouse, "select type, count(*) from marts.structures where date_ouverture is null "
-                                        "or date_ouverture < '2021-01-01' group by type"))  # before the convention
+    by_type = dict(published(warehouse, "select type, count(*) from marts.structures where dans_le_territoire and "
+                                        "(date_ouverture is null or date_ouverture < '2021-01-01') group by type"))  # before the convention
     # Annexe 2: 14 EAJE, 6 RPE, 3 LAEP, 7 coordination posts (+ Saint-Léonard's, Axe 12).
     assert (by_type["EAJE"], by_type["RPE"], by_type["LAEP"], by_type["COORDINATION"]) == (14, 6, 3, 8)
     assert (by_type["MAM"], by_type["MICRO_CRECHE_PAJE"], by_type["CENTRE_SOCIAL"], by_type["EVS"]) == (4, 3, 9, 2)

@@ -18,7 +18,7 @@ def test_every_bundled_extract_is_recognised_even_renamed(sample_landing):
     for extract in landing.extracts:
         sources.setdefault(extract.source, []).append(extract)
     assert {s: len(e) for s, e in sources.items()} == {
-        "caf_legacy": 21,
+        "caf_legacy": 22,
         "caf_onape": 6,
         "caf_partenaire": 1,
         "caf_portail": 3,

@@ -3,12 +3,15 @@
   in the shape of int_indicateurs__communes, for every commune of the territory and every year
   of the offer (0 when the commune has none of the type), and the CAF funding of social-life
   structures for every year of the funding file. int_indicateurs__territoires sums them to the
-  EPCI; no département figure is produced (the inventory covers the territory only). Ratios
+  EPCI. The social-life figures (AVS_CODES) also have rows for the département's other
+  communes where the inventory lists a centre social or an EVS: their département figure then
+  exists; the other offer figures have none (the inventory covers the territory only). Ratios
   keep their numerator and denominator: a commune without EAJE has its row, value NULL. The
   inventory is not masked (no personal data).
 #}
 
 {% set offer = offer_indicators() %}
+{% set avs_codes = ['nb_centres_sociaux', 'nb_evs', 'nb_structures_avs', 'nb_centres_sociaux_projet_famille'] %}
 {% set inventaire = "'inventaire des structures'" %}
 {% set activite = "'inventaire et activité des structures'" %}
 {% set funding = [
@@ -19,10 +22,6 @@
 
 with per_commune as (
     select * from {{ ref('int_offre__communes') }}
-),
-
-territoire_communes as (
-    select * from {{ ref('stg_ref__territoire_communes') }}
 ),
 
 financements as (
@@ -50,6 +49,7 @@ offer_rows as (
             false as est_approximatif,
             {{ inventaire }} as source
         from per_commune
+        {% if code not in avs_codes %}where not hors_territoire{% endif %}
         union all
     {% endfor %}
     {% for code, column, condition in offer.sums %}
@@ -64,6 +64,7 @@ offer_rows as (
             coalesce({{ code }}__incomplet, false) as est_approximatif,
             {{ activite }} as source
         from per_commune
+        where not hors_territoire
         union all
     {% endfor %}
     {% for code, numerator, denominator, measure in offer.ratios %}
@@ -78,6 +79,7 @@ offer_rows as (
             coalesce({{ code }}__incomplet, false) as est_approximatif,
             {{ activite }} as source
         from per_commune
+        where not hors_territoire
         union all
     {% endfor %}
     -- Counted at EPCI level only (the commune rows are dropped by int_indicateurs__territoires).
@@ -92,6 +94,7 @@ offer_rows as (
         false as est_approximatif,
         {{ inventaire }} as source
     from per_commune
+    where not hors_territoire
 ),
 
 -- Childminders per ETP of RPE: the partner's active childminders of a year against the RPE
@@ -109,7 +112,8 @@ childminder_rows as (
         concat_ws(' ; ', variables.partenaire__source_libelle, {{ activite }}) as source
     from per_commune
     inner join variables
-        on per_commune.code_commune = variables.code_commune
+        on not per_commune.hors_territoire
+        and per_commune.code_commune = variables.code_commune
         and per_commune.annee = variables.annee
         and {{ variable_present('partenaire__am_actives', 'variables') }}
 ),
@@ -131,20 +135,28 @@ funding_years as (
     select distinct annee from funding_lines
 ),
 
+-- The communes of the offer (the territory's, and the département's others with a social-life structure).
+offer_communes as (
+    select distinct
+        code_commune,
+        dep_code
+    from per_commune
+),
+
 funding_per_commune as (
     select
-        territoire_communes.code_commune,
-        territoire_communes.dep_code,
+        offer_communes.code_commune,
+        offer_communes.dep_code,
         funding_years.annee,
         {% for code, condition in funding %}
             coalesce(sum(funding_lines.montant_eur) filter (where {{ condition }}), 0) as {{ code }}{% if not loop.last %},{% endif %}
         {% endfor %}
-    from territoire_communes
+    from offer_communes
     cross join funding_years
     left join funding_lines
-        on territoire_communes.code_commune = funding_lines.code_commune
+        on offer_communes.code_commune = funding_lines.code_commune
         and funding_years.annee = funding_lines.annee
-    group by territoire_communes.code_commune, territoire_communes.dep_code, funding_years.annee
+    group by offer_communes.code_commune, offer_communes.dep_code, funding_years.annee
 ),
 
 funding_rows as (

@@ -54,6 +54,14 @@ group_communes as (
     where groupements.membre_type = 'epci'
 ),
 
+group_sizes as (
+    select
+        groupement_code,
+        count(*) as membres
+    from group_communes
+    group by groupement_code
+),
+
 -- Commune rows: the territory's communes; with the var toutes_communes_departement
 -- (ctg refresh --all-departement-communes), every commune of the comparison département too.
 commune_level as (
@@ -85,14 +93,16 @@ commune_level as (
 ),
 
 -- Each commune row once per level it belongs to: the EPCI (its communes), the comparison
--- département (all of its communes in the extracts), and the groups it is a member of.
+-- département (all of its communes in the extracts), and the groups it is a member of (with
+-- the group's number of communes).
 level_members as (
     select
         communes.*,
         'epci' as territoire_niveau,
         territoire.epci_siren as territoire_code,
         territoire.epci_libelle as territoire_libelle,
-        false as hors_territoire
+        false as hors_territoire,
+        cast(null as bigint) as membres
     from communes
     inner join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
@@ -103,7 +113,8 @@ level_members as (
         'departement' as territoire_niveau,
         territoire.dep_code as territoire_code,
         territoire.dep_libelle as territoire_libelle,
-        territoire_communes.code_commune is null as hors_territoire
+        territoire_communes.code_commune is null as hors_territoire,
+        cast(null as bigint) as membres
     from communes
     inner join territoire
         on communes.dep_code = territoire.dep_code
@@ -115,10 +126,13 @@ level_members as (
         'groupement' as territoire_niveau,
         group_communes.groupement_code as territoire_code,
         group_communes.groupement_libelle as territoire_libelle,
-        false as hors_territoire
+        false as hors_territoire,
+        group_sizes.membres
     from communes
     inner join group_communes
         on communes.code_commune = group_communes.code_commune
+    inner join group_sizes
+        on group_communes.groupement_code = group_sizes.groupement_code
 ),
 
 summed_levels as (
@@ -141,7 +155,10 @@ summed_levels as (
         min(priorite) as priorite
     from level_members
     group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
-    having territoire_niveau <> 'departement' or count(*) filter (where hors_territoire) > 0
+    -- A département figure needs communes beyond the territory; a group's, all of its communes
+    -- (the offer of a group reaching beyond the territory's inventory would be partial).
+    having (territoire_niveau <> 'departement' or count(*) filter (where hors_territoire) > 0)
+        and (territoire_niveau <> 'groupement' or count(distinct code_commune) = max(membres))
 ),
 
 -- Figures published per level that cannot be rebuilt from commune sums (their denominators

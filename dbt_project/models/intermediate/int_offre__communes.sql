@@ -4,6 +4,9 @@
   places and ETP of the structures open on 31 December (0 when there are none), the EAJE
   ratios' numerators and denominators, and whether the commune has an ALSH. `<code>__incomplet`
   is true when a structure counted lacks the measure (its places, ETP, occupation...).
+  Communes of the comparison département outside the territory where the inventory lists a
+  social-life structure (the CAF's register of centres sociaux and EVS covers the département)
+  have their rows too, `hors_territoire`: only their social-life figures are used.
 #}
 
 {% set offer = offer_indicators() %}
@@ -16,6 +19,29 @@ territoire_communes as (
     select * from {{ ref('stg_ref__territoire_communes') }}
 ),
 
+territoire as (
+    select * from {{ ref('stg_ref__territoire') }}
+),
+
+-- The territory's communes, and the département's other communes with a social-life structure.
+communes as (
+    select
+        code_commune,
+        dep_code,
+        false as hors_territoire
+    from territoire_communes
+    union
+    select distinct
+        structure_years.code_commune,
+        territoire.dep_code,
+        true as hors_territoire
+    from structure_years
+    cross join territoire
+    where structure_years.type in ('CENTRE_SOCIAL', 'EVS')
+        and structure_years.code_commune like territoire.dep_code || '%'
+        and structure_years.code_commune not in (select territoire_communes.code_commune from territoire_communes)
+),
+
 annees as (
     select cast(unnest(generate_series(min(annee), max(annee))) as integer) as annee
     from structure_years
@@ -24,10 +50,11 @@ annees as (
 
 commune_years as (
     select
-        territoire_communes.code_commune,
-        territoire_communes.dep_code,
+        communes.code_commune,
+        communes.dep_code,
+        communes.hors_territoire,
         annees.annee
-    from territoire_communes
+    from communes
     cross join annees
 ),
 
@@ -36,6 +63,7 @@ commune_structures as (
     select
         commune_years.code_commune,
         commune_years.dep_code,
+        commune_years.hors_territoire,
         commune_years.annee,
         structure_years.* exclude (code_commune, annee)  -- noqa: RF02
     from commune_years
@@ -48,6 +76,7 @@ final as (
     select
         code_commune,
         dep_code,
+        hors_territoire,
         annee,
         {% for code, condition in offer.counts %}
             count(structure_id) filter (where {{ condition }}) as {{ code }},
@@ -68,7 +97,7 @@ final as (
         {% endfor %}
         count(structure_id) filter (where type = 'ALSH') > 0 as a_alsh
     from commune_structures
-    group by code_commune, dep_code, annee
+    group by code_commune, dep_code, hors_territoire, annee
 )
 
 select * from final
