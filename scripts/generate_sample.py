@@ -98,6 +98,16 @@ ANTENNE_FIGURES = {
     ("enfantAEEH", 2018, "NB_enfant_AEEH"): {"62957": 129, "62935": 98, "62938": 58},
     ("enfantAEEH", 2013, "NB_enfant_AEEH"): {"62957": 81, "62935": 61, "62938": 37},
 }
+# Annexe 1's text, early childhood by commune: CAF children under 3 (the focus: EnfantAgeCom
+# 2018), births of 2017 and of 2014 (their 3-year trend). Saint-Martin-Boulogne's -10.29 % and
+# the SIVU's -14.6 % cannot be reached with whole births (they are listed as such in
+# tests/data/annexe1_text_figures.csv). The other communes share the rest of the EPCI's total.
+TEXT_CHILDREN_UNDER_3_2018 = {"62160": 1378, "62893": 169, "62758": 338, "62667": 313, "62643": 434, "62604": 104,
+                              "62746": 150, "62755": 110, "62474": 44}
+TEXT_BIRTHS = {2017: {"62160": 488, "62893": 51, "62758": 124, "62667": 131, "62643": 142, "62604": 34,
+                      "62746": 47, "62755": 35, "62474": 14},
+               2014: {"62160": 618, "62893": 71, "62758": 138, "62667": 132, "62643": 178, "62604": 33,
+                      "62746": 55, "62755": 41, "62474": 16}}
 WITH_ALLOCATAIRES = {"RSACom", "AAHCom", "PAJECom", "LOGCom"}
 # Partner extract: {(variable, year): (CAB total, département total)}.
 PARTNER_TOTALS = {
@@ -113,7 +123,10 @@ PARTNER_TOTALS = {
 # 2018 figures of CAF's own files (Annexe 1): PPA foyers (7,816 / 85,193, 30.3 / 28.4 % of
 # allocataires) and children under 3 with a potential childcare need (13.8 / 14.0 %), drawn
 # from a generator of their own. The complément d'activité (0.1 / 0.0 %) is written as is.
-PARTNER_TOTALS_2018 = {("beneficiaires_ppa", 2018): (7816, 85193), ("enfants_moins3_besoin_garde", 2018): (474, 6554)}
+PARTNER_TOTALS_2018 = {("beneficiaires_ppa", 2018): (7816, 85193), ("enfants_moins3_besoin_garde", 2018): (474, 6554),
+                       # the text's AM: 308 in 2018, -8.3 % in 3 years, 32.5 % of them 55 or older
+                       ("am_actives", 2015): (336, 9500), ("am_actives", 2018): (308, 9100),
+                       ("am_actives_55_plus", 2018): (100, 2900)}
 COMPLEMENT_ACTIVITE_2018 = {"62160": 5, "62910": 5, "62911": 5, "62912": 5}
 # Years after the convention's baseline (illustrative, for Axe 2's new AM): drawn from a
 # random generator of their own, so that the figures above stay as they are.
@@ -261,6 +274,17 @@ def masked_by_group(groups: dict, values: dict[str, int]) -> dict[str, int | Non
     return result
 
 
+def set_spreading_rest(values: dict[str, int | None], fixed: dict[str, int], group: list[str], mask: bool) -> None:
+    """Give some communes of a group fixed figures; its other communes share the rest of the
+    group's total in proportion to their figures (masked again when 1 to 4, their mass on the
+    largest of them)."""
+    total = sum(values[code] or 0 for code in group)
+    others = [code for code in group if code not in fixed]
+    shares = allocate(total - sum(fixed.values()), [values[code] or 0.5 for code in others])
+    values.update(fixed)
+    values.update(dict(zip(others, mask_small(shares) if mask else shares, strict=True)))
+
+
 def set_keeping_total(values: dict[str, int | None], fixed: dict[str, int], group: list[str]) -> None:
     """Give some communes fixed figures; the largest other commune of their group absorbs the
     difference, so that the group's total stays the same."""
@@ -281,6 +305,9 @@ def write_other_sources(rng: random.Random, groups: dict, population: dict, allo
         for column in columns:
             if fixed := ANTENNE_FIGURES.get((stem, year, column)):
                 set_keeping_total(cells[column], fixed, [code for code, _, _ in groups["reste"]])
+        if (stem, year) == ("EnfantAgeCom", 2018):
+            set_spreading_rest(cells["NB_Enfants_0_2_ans"], TEXT_CHILDREN_UNDER_3_2018,
+                               [code for code, _, _ in groups["cab"]], mask=True)
         rows = []
         for code, name, _ in communes:
             row = [name, code] + ([allocataires[year][code]] if stem in WITH_ALLOCATAIRES else [])
@@ -328,6 +355,8 @@ def write_other_sources(rng: random.Random, groups: dict, population: dict, allo
 
     # Births: one file, one NAISD column per year.
     births = {year: spread(rng, groups, weights, totals) for year, totals in BIRTHS_TOTALS.items()}
+    for year, fixed in TEXT_BIRTHS.items():
+        set_spreading_rest(births[year], fixed, [code for code, _, _ in groups["cab"]], mask=False)
     rows = [[code] + [births[year][code] for year in BIRTHS_TOTALS] for code, _, _ in communes]
     write_csv(insee / "naissances" / "base_naissances_2018.csv", ["CODGEO"] + [f"NAISD{y % 100:02d}" for y in BIRTHS_TOTALS], rows, "utf-8")
 
