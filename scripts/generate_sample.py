@@ -126,7 +126,9 @@ PARTNER_TOTALS = {
 PARTNER_TOTALS_2018 = {("beneficiaires_ppa", 2018): (7816, 85193), ("enfants_moins3_besoin_garde", 2018): (474, 6554),
                        # the text's AM: 308 in 2018, -8.3 % in 3 years, 32.5 % of them 55 or older
                        ("am_actives", 2015): (336, 9500), ("am_actives", 2018): (308, 9100),
-                       ("am_actives_55_plus", 2018): (100, 2900)}
+                       ("am_actives_55_plus", 2018): (100, 2900),
+                       # 346 AM active at least one month in 2019, 772 families employing one
+                       ("am_actives_au_moins_un_mois", 2019): (346, 10100), ("familles_employeur_am", 2019): (772, 23000)}
 COMPLEMENT_ACTIVITE_2018 = {"62160": 5, "62910": 5, "62911": 5, "62912": 5}
 # Years after the convention's baseline (illustrative, for Axe 2's new AM): drawn from a
 # random generator of their own, so that the figures above stay as they are.

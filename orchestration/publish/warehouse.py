@@ -7,6 +7,7 @@ open file), and a failure at any point leaves the previous file byte-identical.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,21 @@ PUBLISHED_SCHEMAS = ("marts",)
 # A refresh that computed nothing (no recognised extract, every file rejected) must not
 # replace a good warehouse with empty tables.
 MUST_NOT_BE_EMPTY = ("marts.indicateurs",)
+
+
+# The published file is written in an older storage format than DuckDB 2.0's own, so that the
+# DuckDB 1.x embedded in BI drivers and analysts' environments can open it (a file in 2.0's
+# format is refused by 1.1, 1.4 and 1.5). CTG_STORAGE_VERSION chooses another ("v1.0.0" is
+# read by DuckDB 1.0 and later).
+DEFAULT_STORAGE_VERSION = "v1.0.0"
+STORAGE_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
+
+
+def storage_version() -> str:
+    version = os.environ.get("CTG_STORAGE_VERSION", DEFAULT_STORAGE_VERSION).strip()
+    if not STORAGE_VERSION.match(version):
+        raise ValueError(f"CTG_STORAGE_VERSION « {version} » : attendu une version DuckDB comme v1.0.0")
+    return version
 
 
 class NothingToPublish(RuntimeError):
@@ -64,8 +80,10 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
     staging_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{token}.tmp")
     tables: dict[str, int] = {}
     try:
-        with duckdb.connect(str(staging_file)) as con:
+        with duckdb.connect() as con:
             # Paths are bound, never formatted into SQL: "Communauté d'agglomération/" is a folder name.
+            # The storage version is checked against a pattern (an ATTACH option cannot be bound).
+            con.execute(f"attach ? as published (storage_version '{storage_version()}')", [str(staging_file)])
             con.execute("attach ? as build (read_only)", [str(build_db)])
             published = _tables(con, "build")
             if not published:
@@ -78,12 +96,14 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
                     )
             staging_parquet.mkdir(parents=True)
             for schema, table in published:
-                con.execute(f"create schema if not exists {schema}")
-                con.execute(f"create table {schema}.{table} as select * from build.{schema}.{table}")
-                tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
-                con.execute(f"copy {schema}.{table} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
+                con.execute(f"create schema if not exists published.{schema}")
+                con.execute(f"create table published.{schema}.{table} as select * from build.{schema}.{table}")
+                tables[f"{schema}.{table}"] = con.execute(f"select count(*) from published.{schema}.{table}").fetchone()[0]
+                con.execute(f"copy published.{schema}.{table} to ? (format parquet)",
+                            [str(staging_parquet / f"{table}.parquet")])
             con.execute("detach build")
-            con.execute("checkpoint")
+            con.execute("checkpoint published")
+            con.execute("detach published")
         os.replace(staging_file, warehouse)
     except BaseException:
         staging_file.unlink(missing_ok=True)

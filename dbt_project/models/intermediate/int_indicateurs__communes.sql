@@ -69,6 +69,8 @@
     {'code': 'nb_enfants_moins_3_cmg', 'num': ['partenaire__enfants_moins3_cmg'], 'requires': ['partenaire']},
     {'code': 'part_enfants_moins_3_cmg', 'num': ['partenaire__enfants_moins3_cmg'], 'den': moins_3, 'requires': ['partenaire', 'enfage']},
     {'code': 'nb_am_actives', 'num': ['partenaire__am_actives'], 'requires': ['partenaire']},
+    {'code': 'nb_am_actives_dans_annee', 'num': ['partenaire__am_actives_au_moins_un_mois'], 'requires': ['partenaire']},
+    {'code': 'nb_familles_employeurs_am', 'num': ['partenaire__familles_employeur_am'], 'requires': ['partenaire']},
     {'code': 'part_am_55_plus', 'num': ['partenaire__am_actives_55_plus'], 'den': ['partenaire__am_actives'], 'requires': ['partenaire']},
 
     {'code': 'nb_beneficiaires_ppa', 'num': ['partenaire__beneficiaires_ppa'], 'requires': ['partenaire']},
