@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import fcntl
 import logging
 import os
@@ -354,7 +355,10 @@ def nothing_to_compute(settings: Settings, sources: list[SourceSpec]) -> bool:
 
 
 def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) -> int:
+    from orchestration.status import record_attempt
+
     started = time.monotonic()
+    started_at = datetime.datetime.now()
     if rebuilt:
         say("base de construction effacée (--rebuild) : tous les fichiers du dossier d'arrivée sont relus")
     say(
@@ -394,11 +398,15 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
             f"fichiers non reconnus, ignorés ({len(unrecognised)}) : {', '.join(unrecognised[:10])}"
             f"{' …' if len(unrecognised) > 10 else ''} — voir le README pour les noms attendus"
         )
-    for line in warning_report(result, settings.build_db):
+    warnings = warning_report(result, settings.build_db)
+    for line in warnings:
         say(f"avertissement : {line}")
-    report_path = next((event.materialization.metadata["chemin"].value for event in result.get_asset_materialization_events()
-                   if event.asset_key is not None and event.asset_key.path == ["published", "rapport"]), None)
-    if result.success and not problems and published:
+    report_path = next((event.materialization.metadata["chemin"].value
+                        for event in result.get_asset_materialization_events()
+                        if event.asset_key is not None and event.asset_key.path == ["published", "rapport"]), None)
+    succeeded = result.success and not problems and published
+    record_attempt(settings, started_at, succeeded, published, problems, warnings, report_path)
+    if succeeded:
         say(f"Terminé en {elapsed:.0f} s : entrepôt publié {settings.warehouse}")
         say(f"rapport : {report_path}")
         return 0
@@ -428,6 +436,21 @@ def validate(args: argparse.Namespace) -> int:
         else:
             print(f"✓ {path} : conforme")
     return 1 if failed else 0
+
+
+def status(args: argparse.Namespace, sources: list[SourceSpec] | None = None) -> int:
+    import json
+
+    from ingest.registry import SOURCE_LIST
+    from orchestration.status import collect, render
+
+    settings = resolve_settings(args)
+    found = collect(settings, SOURCE_LIST if sources is None else sources)
+    print(json.dumps(found, ensure_ascii=False, indent=2) if args.json else render(found))
+    if found["publie"] is None:
+        return 2
+    attempt = found["derniere_tentative"]
+    return 1 if attempt and not attempt["succes"] else 0
 
 
 def report(args: argparse.Namespace) -> int:
@@ -467,12 +490,18 @@ def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None)
     validate_parser = commands.add_parser("validate", help="contrôler des extraits sans rien charger")
     validate_parser.add_argument("files", nargs="+")
     validate_parser.set_defaults(handler=validate)
+    status_parser = commands.add_parser("status", help="état de l'entrepôt : publication, entrées, sources en retard")
+    status_parser.add_argument("--landing", help=f"dossier des extraits (CTG_LANDING_DIR, défaut {DEFAULT_LANDING})")
+    status_parser.add_argument("--sample", action="store_true", help="l'échantillon intégré data/sample/")
+    status_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
+    status_parser.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
+    status_parser.set_defaults(handler=status, territory=None, all_departement_communes=False)
     report_parser = commands.add_parser("report", help="régénérer le rapport (HTML et Excel) depuis l'entrepôt publié")
     report_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
     report_parser.add_argument("--out", help="dossier du rapport (défaut : dossier « rapport » à côté de l'entrepôt)")
     report_parser.set_defaults(handler=report)
     args = parser.parse_args(argv)
-    return args.handler(args, sources) if args.handler is refresh else args.handler(args)
+    return args.handler(args, sources) if args.handler in (refresh, status) else args.handler(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,37 @@
+"""`ctg status` after the shared sample refresh: the publication, its tables, the files loaded,
+the last attempt, and the sources whose newest file is older than their cadence allows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from ingest.registry import SOURCE_LIST
+from orchestration.cli import main
+from orchestration.settings import Settings
+from orchestration.status import collect
+
+
+def test_status_in_french_and_as_json(refreshed, capsys):
+    landing, warehouse = refreshed
+    assert main(["status", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    text = capsys.readouterr().out
+    assert "Dernière tentative : " in text and ", réussie" in text
+    assert "marts.evaluation : 180 lignes" in text and "Aucune source en retard." in text
+    assert "suivi_plan_action : suivi_correction_2024.csv" in text  # the newest file of each source
+    assert main(["status", "--landing", str(landing), "--warehouse", str(warehouse), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["derniere_tentative"]["succes"] is True and found["derniere_tentative"]["rapport"].endswith(".html")
+    sources = {entry["source"] for entry in found["entrees"]}
+    assert {"caf_legacy", "structures_inventaire", "permis_louer", "suivi_plan_action"} <= sources
+    assert all(len(entry["empreinte"]) == 12 for entry in found["entrees"])
+
+
+def test_a_source_is_overdue_when_its_newest_file_is_older_than_its_cadence(refreshed):
+    landing, warehouse = refreshed
+    settings = Settings(landing_dir=landing.resolve(), warehouse=warehouse, territory_epci="246200729")
+    in_two_months = collect(settings, SOURCE_LIST, today=dt.date.today() + dt.timedelta(days=60))
+    assert {late["source"] for late in in_two_months["en_retard"]} == {"caf_portail", "permis_louer"}  # monthly
+    in_two_years = collect(settings, SOURCE_LIST, today=dt.date.today() + dt.timedelta(days=730))
+    assert {late["cadence"] for late in in_two_years["en_retard"]} == {"annuelle", "mensuelle"}
+    assert main(["status", "--warehouse", str(warehouse.parent / "absent.duckdb")]) == 2
