@@ -30,20 +30,33 @@ def test_ingest_contract_checks_block_and_dbt_tests_are_checks(tmp_path):
     assert any(key.asset_key.path == ["marts", "indicateurs"] for key in checks)
 
 
-def test_landing_sensor_requests_a_run_only_when_files_change(tmp_path):
+def test_landing_sensor_requests_a_run_only_when_files_change_and_have_settled(tmp_path):
     config = settings(tmp_path)
     config.landing_dir.mkdir()
     (config.landing_dir / "NIVCOMTOTAL2018.csv").write_text("x", encoding="utf-8")
     sensor = landing_sensor(dg.define_asset_job("job"), config)
 
-    context = dg.build_sensor_context()
-    assert isinstance(sensor(context), dg.RunRequest)
-    unchanged = dg.build_sensor_context(cursor=context.cursor)
-    assert isinstance(sensor(unchanged), dg.SkipReason)
-    (config.landing_dir / "ConfigFamiliale2018.csv").write_text("y", encoding="utf-8")
-    request = sensor(dg.build_sensor_context(cursor=unchanged.cursor))
-    assert isinstance(request, dg.RunRequest)
-    assert request.tags["ctg/fichiers_modifies"] == "ConfigFamiliale2018.csv"
+    def evaluate(previous=None):
+        context = dg.build_sensor_context(cursor=previous.cursor if previous else None)
+        return context, sensor(context)
+
+    first, result = evaluate()  # a new file: seen once, not read yet
+    assert isinstance(result, dg.SkipReason) and "NIVCOMTOTAL2018.csv" in result.skip_message
+    settled, request = evaluate(first)  # unchanged at the next evaluation: read
+    assert isinstance(request, dg.RunRequest) and request.tags["ctg/fichiers_modifies"] == "NIVCOMTOTAL2018.csv"
+    unchanged, result = evaluate(settled)
+    assert isinstance(result, dg.SkipReason) and "aucun fichier nouveau" in result.skip_message
+
+    # A file still being copied (its size grows between evaluations) is never read half-written.
+    growing = config.landing_dir / "ConfigFamiliale2018.csv"
+    growing.write_text("y", encoding="utf-8")
+    copying, result = evaluate(unchanged)
+    assert isinstance(result, dg.SkipReason)
+    growing.write_text("y" * 1000, encoding="utf-8")
+    still_copying, result = evaluate(copying)
+    assert isinstance(result, dg.SkipReason) and "ConfigFamiliale2018.csv" in result.skip_message
+    _done, request = evaluate(still_copying)
+    assert isinstance(request, dg.RunRequest) and request.tags["ctg/fichiers_modifies"] == "ConfigFamiliale2018.csv"
 
 
 def test_settings_reach_dbt_as_vars_not_through_the_environment(tmp_path, monkeypatch):
