@@ -1,4 +1,4 @@
-"""Publish the marts: new file, checkpoint, close, atomic rename.
+"""Publish the marts: new file, checkpoint, close, fsync, atomic rename, fsync of the folder.
 
 Readers of the previous published file are never disturbed (a rename does not touch the
 open file), and a failure at any point leaves the previous file byte-identical.
@@ -60,6 +60,16 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str
     ).fetchall()
 
 
+def fsync_path(path: Path) -> None:
+    """Force a file's or a folder's content (a folder: its entries, after a rename) to disk, so
+    that a power loss after publication cannot leave a torn file or a lost rename."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def remove_leftovers(warehouse: Path, parquet_dir: Path) -> list[Path]:
     """Files and folders a killed publication left behind (one publication runs at a time)."""
     leftovers = [*warehouse.parent.glob(f".{warehouse.name}.*.tmp"), *parquet_dir.parent.glob(f".{parquet_dir.name}.*.tmp"),
@@ -104,7 +114,10 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
             con.execute("detach build")
             con.execute("checkpoint published")
             con.execute("detach published")
+        for path in [staging_file, *staging_parquet.iterdir(), staging_parquet]:
+            fsync_path(path)
         os.replace(staging_file, warehouse)
+        fsync_path(warehouse.parent)
     except BaseException:
         staging_file.unlink(missing_ok=True)
         shutil.rmtree(staging_parquet, ignore_errors=True)
@@ -114,5 +127,6 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
     if parquet_dir.exists():
         os.replace(parquet_dir, previous)
     os.replace(staging_parquet, parquet_dir)
+    fsync_path(parquet_dir.parent)
     shutil.rmtree(previous, ignore_errors=True)
     return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size)

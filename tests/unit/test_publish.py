@@ -1,4 +1,5 @@
 import hashlib
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -132,3 +133,21 @@ def test_the_readers_recipe_sees_each_new_publication_in_a_long_lived_process(tm
     pooled.close()  # recipe 2: every connection of the pool recycled
     with duckdb.connect(str(warehouse), read_only=True) as recycled:
         assert recycled.execute("select valeur from marts.indicateurs").fetchone() == (2.0,)
+
+
+def test_the_published_file_and_folders_are_forced_to_disk_before_and_after_the_renames(tmp_path, monkeypatch):
+    """A power loss right after publication keeps the new file whole and its rename (fsync of the
+    file, the Parquet files and the folders)."""
+    import os
+
+    build = tmp_path / "build.duckdb"
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema marts; create table marts.indicateurs as select 1 as valeur")
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")), real_fsync(fd)))
+    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "ctg_parquet"
+    publish(build, warehouse, parquet)
+    names = [Path(path).name for path in synced]
+    assert names[-1] == "wh" and names.count("wh") == 2  # after each rename, the folder
+    assert any(name.startswith(".ctg.duckdb.") for name in names) and "indicateurs.parquet" in names
