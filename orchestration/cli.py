@@ -419,6 +419,9 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
     for line in problems:
         print(line, file=sys.stderr)
     print(f"Journal détaillé : {log_file}", file=sys.stderr)
+    from orchestration.alerts import alert
+
+    alert("rapport non produit" if published else "rafraîchissement en échec, entrepôt publié inchangé", problems)
     return 1
 
 

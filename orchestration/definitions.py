@@ -14,7 +14,7 @@ from ingest.registry import SOURCE_LIST, SourceSpec
 from orchestration.ingest.assets import build_landing_assets
 from orchestration.publish.assets import build_publish_asset, report
 from orchestration.resources import CtgSettingsResource
-from orchestration.schedules import landing_sensor, nightly_schedule
+from orchestration.schedules import failure_alert, landing_sensor, nightly_schedule
 from orchestration.settings import Settings
 from orchestration.transform.dbt import build_dbt_assets, dbt_resource
 
@@ -40,7 +40,7 @@ def build_definitions(
         assets=[*landing_assets, dbt_assets, publish_asset, report],
         jobs=[full_refresh],
         schedules=[nightly_schedule(full_refresh)],
-        sensors=[landing_sensor(full_refresh, settings)],
+        sensors=[landing_sensor(full_refresh, settings), failure_alert],
         resources={
             "ctg": CtgSettingsResource.from_settings(settings),
             "dbt": dbt_resource(),

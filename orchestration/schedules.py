@@ -71,3 +71,17 @@ def landing_sensor(job, settings: Settings) -> dg.SensorDefinition:
         return dg.RunRequest(run_key=run_key, tags=tags)
 
     return _sensor
+
+
+@dg.run_failure_sensor(
+    name="alerte_echec",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Une ligne d'alerte dans les journaux, et le webhook CTG_ALERT_WEBHOOK s'il est configuré, "
+                "quand un rafraîchissement échoue.",
+)
+def failure_alert(context: dg.RunFailureSensorContext) -> None:
+    from orchestration.alerts import alert
+
+    message = context.failure_event.message or "échec"
+    alert(f"le run {context.dagster_run.job_name} ({context.dagster_run.run_id[:8]}) a échoué",
+          [message], log=context.log.error)
