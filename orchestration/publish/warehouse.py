@@ -71,11 +71,16 @@ def fsync_path(path: Path) -> None:
 
 
 def remove_leftovers(warehouse: Path, parquet_dir: Path) -> list[Path]:
-    """Files and folders a killed publication left behind (one publication runs at a time)."""
+    """Files and folders a killed publication left behind (one publication runs at a time), and
+    Parquet versions the link no longer points to."""
+    current = parquet_dir.resolve() if parquet_dir.is_symlink() else None
+    version = re.compile(rf"^\.{re.escape(parquet_dir.name)}\.[0-9a-f]{{8}}$")
     leftovers = [*warehouse.parent.glob(f".{warehouse.name}.*.tmp"), *parquet_dir.parent.glob(f".{parquet_dir.name}.*.tmp"),
-                 *parquet_dir.parent.glob(f".{parquet_dir.name}.*.old")]
+                 *parquet_dir.parent.glob(f".{parquet_dir.name}.*.old"),
+                 *(path for path in parquet_dir.parent.glob(f".{parquet_dir.name}.*")
+                   if version.match(path.name) and path.resolve() != current)]
     for path in leftovers:
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
@@ -122,11 +127,18 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
         staging_file.unlink(missing_ok=True)
         shutil.rmtree(staging_parquet, ignore_errors=True)
         raise
-    # Parquet files: swap the folder (two renames; readers of Parquet re-list the folder).
-    previous = parquet_dir.with_name(f".{parquet_dir.name}.{token}.old")
-    if parquet_dir.exists():
-        os.replace(parquet_dir, previous)
-    os.replace(staging_parquet, parquet_dir)
+    # Parquet files: a folder per publication, and `parquet_dir` a symbolic link to the current
+    # one, replaced in one rename: a reader of the folder never finds it absent.
+    version = parquet_dir.with_name(f".{parquet_dir.name}.{token}")
+    os.replace(staging_parquet, version)
+    previous = parquet_dir.resolve() if parquet_dir.is_symlink() else None
+    link = parquet_dir.with_name(f".{parquet_dir.name}.{token}.lien.tmp")
+    os.symlink(version.name, link)
+    if parquet_dir.is_dir() and not parquet_dir.is_symlink():  # a real folder, as earlier versions published
+        os.replace(parquet_dir, parquet_dir.with_name(f".{parquet_dir.name}.{token}.old"))
+    os.replace(link, parquet_dir)
     fsync_path(parquet_dir.parent)
-    shutil.rmtree(previous, ignore_errors=True)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+    shutil.rmtree(parquet_dir.with_name(f".{parquet_dir.name}.{token}.old"), ignore_errors=True)
     return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size)

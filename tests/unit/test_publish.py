@@ -31,6 +31,16 @@ def test_publish_copies_marts_only_and_writes_parquet(tmp_path):
     assert duckdb.sql(f"select count(*) from '{tmp_path / 'wh' / 'parquet' / 'indicateurs.parquet'}'").fetchall() == [(1,)]
 
 
+def entries(folder: Path) -> list[str]:
+    """What a publication leaves in the warehouse folder: the current Parquet version (the
+    link's target) is shown as `<version>`; anything else hidden is a leftover."""
+    names = []
+    for path in sorted(folder.iterdir()):
+        links_to_it = [link for link in folder.iterdir() if link.is_symlink() and link.resolve() == path]
+        names.append("<version>" if path.name.startswith(".") and links_to_it else path.name)
+    return names
+
+
 def published_good_warehouse(tmp_path):
     """A warehouse published from a good build: (its path, its sha256)."""
     warehouse = tmp_path / "wh" / "ctg.duckdb"
@@ -49,7 +59,7 @@ def test_failed_publish_leaves_the_published_file_byte_identical(tmp_path):
         publish(empty_build, warehouse, tmp_path / "wh" / "parquet")
 
     assert sha256(warehouse) == before
-    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["ctg.duckdb", "parquet"]
+    assert entries(warehouse.parent) == ["<version>", "ctg.duckdb", "parquet"]
 
 
 def test_reader_of_the_old_file_is_not_disturbed(tmp_path):
@@ -107,7 +117,7 @@ def test_leftovers_of_a_killed_publication_are_removed_by_the_next(tmp_path):
 
     publish(build, wh / "ctg.duckdb", wh / "ctg_parquet")
 
-    assert sorted(p.name for p in wh.iterdir()) == ["ctg.duckdb", "ctg_parquet"]
+    assert entries(wh) == ["<version>", "ctg.duckdb", "ctg_parquet"]
 
 
 def test_the_readers_recipe_sees_each_new_publication_in_a_long_lived_process(tmp_path):
@@ -151,3 +161,37 @@ def test_the_published_file_and_folders_are_forced_to_disk_before_and_after_the_
     names = [Path(path).name for path in synced]
     assert names[-1] == "wh" and names.count("wh") == 2  # after each rename, the folder
     assert any(name.startswith(".ctg.duckdb.") for name in names) and "indicateurs.parquet" in names
+
+
+def test_readers_of_the_parquet_folder_never_find_it_absent(tmp_path):
+    """The Parquet folder is a link to the current version, replaced in one rename: a reader
+    polling it while publications follow one another always finds the file."""
+    import threading
+
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    parquet = wh / "ctg_parquet"
+    parquet.mkdir()  # a real folder, as earlier versions published: replaced by the link
+    (parquet / "indicateurs.parquet").write_bytes(b"PAR1")
+    builds = []
+    for value in range(5):
+        builds.append(tmp_path / f"b{value}.duckdb")
+        build_with_mart(builds[-1], value)
+    done, missing = threading.Event(), []
+
+    def read():
+        while not done.is_set():
+            if not (parquet / "indicateurs.parquet").exists():
+                missing.append(1)
+
+    publish(builds[0], wh / "ctg.duckdb", parquet)  # the real folder becomes a link (once, not atomic)
+    assert parquet.is_symlink()
+    reader = threading.Thread(target=read)
+    reader.start()
+    for build in builds[1:]:
+        publish(build, wh / "ctg.duckdb", parquet)
+    done.set()
+    reader.join()
+    assert missing == [] and parquet.is_symlink()
+    assert duckdb.sql(f"select valeur from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(4,)]
+    assert entries(wh) == ["<version>", "ctg.duckdb", "ctg_parquet"]  # the earlier versions are gone
