@@ -40,8 +40,8 @@ communes as (
     select * from {{ ref('stg_ref__territoire_communes') }}
 ),
 
-groupements as (
-    select * from {{ ref('groupements') }}
+group_communes as (
+    select * from {{ ref('int_groupements__communes') }}
 ),
 
 suivi as (
@@ -52,7 +52,7 @@ onape as (
     select * from {{ ref('stg_caf__onape') }}
 ),
 
--- The communes each indicator covers: the EPCI's, or its group's (members given as communes).
+-- The communes each indicator covers: the EPCI's, or its group's.
 indicator_communes as (
     select
         indicateurs.indicateur_code,
@@ -63,12 +63,11 @@ indicator_communes as (
     union all
     select
         indicateurs.indicateur_code,
-        groupements.membre_code as code_commune
+        group_communes.code_commune
     from indicateurs
-    inner join groupements
+    inner join group_communes
         on indicateurs.territoire_niveau = 'groupement'
-        and indicateurs.territoire_code = groupements.groupement_code
-        and groupements.membre_type = 'commune'
+        and indicateurs.territoire_code = group_communes.groupement_code
 ),
 
 -- Each computed indicator from the territory's indicators: (code, summed components, and

@@ -30,28 +30,9 @@ commune_names as (
     select * from {{ ref('int_communes__libelles') }}
 ),
 
-groupements as (
-    select * from {{ ref('groupements') }}
-),
-
--- The communes of each group: its member communes, and the communes of its member EPCIs
--- (known for the territory's EPCI).
+-- The communes of each group (its member communes, and those of its member EPCIs).
 group_communes as (
-    select
-        groupement_code,
-        groupement_libelle,
-        membre_code as code_commune
-    from groupements
-    where membre_type = 'commune'
-    union
-    select
-        groupements.groupement_code,
-        groupements.groupement_libelle,
-        territoire_communes.code_commune
-    from groupements
-    inner join territoire_communes
-        on groupements.membre_code = territoire_communes.epci_siren
-    where groupements.membre_type = 'epci'
+    select * from {{ ref('int_groupements__communes') }}
 ),
 
 group_sizes as (
