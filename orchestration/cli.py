@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.settings import DEFAULT_LANDING, DEFAULT_TERRITORY, DEFAULT_WAREHOUSE, SAMPLE_DIR, Settings
+from orchestration.settings import DEFAULT_LANDING, DEFAULT_TERRITORY, DEFAULT_WAREHOUSE, SAMPLE_DIR, Settings, is_true
 
 if TYPE_CHECKING:
     from ingest.registry import SourceSpec
@@ -129,9 +129,13 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
 
 
 def instance_for_cli():
+    """An in-memory Dagster instance unless CTG_DAGSTER_HISTORY asks for the one of
+    DAGSTER_HOME: writing each event of the run to SQLite costs a sample refresh about 15 s
+    (of 70), and the CLI keeps its own record (`derniere_execution.json`, `ctg status`).
+    Scheduled and sensor runs of the daemon always go to DAGSTER_HOME."""
     from dagster import DagsterInstance
 
-    if os.environ.get("DAGSTER_HOME"):
+    if os.environ.get("DAGSTER_HOME") and is_true(os.environ.get("CTG_DAGSTER_HISTORY")):
         return DagsterInstance.get()
     return DagsterInstance.ephemeral()
 
@@ -292,6 +296,18 @@ def processes_using(build_db: Path) -> list[int]:
 DUCKDB_HEADERS = 3 * 4096  # the file header and the two database headers before the blocks
 
 
+def highest_data_block(con) -> int:
+    """The highest block any table's data lives in (-1 for a database without data)."""
+    tables = con.execute("select schema_name, table_name from duckdb_tables() "
+                         "where database_name = current_database()").fetchall()
+    highest = -1
+    for schema, table in tables:
+        quoted = '"{}"."{}"'.format(schema.replace('"', '""'), table.replace('"', '""'))
+        block = con.execute("select max(block_id) from pragma_storage_info(?)", [quoted]).fetchone()[0]
+        highest = max(highest, block if block is not None else -1)
+    return highest
+
+
 def set_aside_unreadable_build(settings: Settings) -> None:
     """A build database that cannot be opened (truncated by a crash or a full disk) is derived
     state: it is set aside and rebuilt from the landing folder, saying so once."""
@@ -301,9 +317,12 @@ def set_aside_unreadable_build(settings: Settings) -> None:
         return
     try:
         with duckdb.connect(str(settings.build_db), read_only=True) as con:
-            block_size, blocks = con.execute("select block_size, total_blocks from pragma_database_size()").fetchone()
-        # Opening reads the catalog only: a file cut short loses data blocks the catalog lists.
-        if settings.build_db.stat().st_size < DUCKDB_HEADERS + block_size * blocks:
+            block_size = con.execute("select block_size from pragma_database_size()").fetchone()[0]
+            highest = highest_data_block(con)
+        # Opening reads the catalog only: a file cut short loses data blocks the tables use.
+        # (Not `total_blocks`: it counts free blocks DuckDB has already cut from the file's end,
+        # and took sound build files for truncated ones.)
+        if settings.build_db.stat().st_size < DUCKDB_HEADERS + block_size * (highest + 1):
             raise duckdb.IOException(f"fichier tronqué ({settings.build_db.stat().st_size} octets)")
     except duckdb.Error as error:
         aside = settings.build_db.with_name(f"{settings.build_db.name}.illisible-{time.strftime('%Y%m%dT%H%M%S')}")

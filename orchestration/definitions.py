@@ -24,7 +24,7 @@ FULL_REFRESH_JOB = "full_refresh"
 def build_definitions(
     settings: Settings, loggers: dict | None = None, sources: list[SourceSpec] = SOURCE_LIST
 ) -> dg.Definitions:
-    dbt_assets = build_dbt_assets()
+    dbt_assets = build_dbt_assets(settings.dbt_vars_json())
     landing_assets = build_landing_assets(sources)
     # Publication waits for every mart and every ingest step: a blocking contract check fails
     # the refresh even for a source no model reads yet.

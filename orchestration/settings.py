@@ -7,6 +7,7 @@ one per landing folder so that the bundled sample never mixes with production ex
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,9 +64,19 @@ class Settings:
     def quarantine_dir(self) -> Path:
         return self.landing_dir.parent / "quarantine"
 
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this build database, kept between refreshes: its
+        partial-parse file spares dbt a full parse of the project."""
+        return self.build_db.with_name(f"{self.build_db.stem}-dbt")
+
     def dbt_vars(self) -> dict[str, object]:
         """What dbt needs of the settings, passed with `--vars` (dbt runs in a subprocess)."""
         return {"build_db": str(self.build_db), "toutes_communes_departement": self.all_departement_communes}
+
+    def dbt_vars_json(self) -> str:
+        # Always the same text for the same settings: dbt compares it to reuse its parse.
+        return json.dumps(self.dbt_vars(), sort_keys=True)
 
 
 def is_true(value: str | None) -> bool:

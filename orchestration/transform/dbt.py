@@ -2,10 +2,14 @@
 
 Nothing happens at import: `build_dbt_assets()` prepares the manifest (parsing the project
 only when a file changed since the last parse) when the definitions are built.
+
+dbt re-parses the whole project (about 7 s) unless it finds a `partial_parse.msgpack` made
+with the same `--vars` and profile. So the manifest is prepared with the refresh's own vars,
+and each build database keeps its own dbt target folder from one refresh to the next.
 """
 
 import fcntl
-import json
+import os
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -17,6 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.transform.dbt_child import PARENT_PID_VARIABLE
 
 DBT_ASSETS_NAME = "ctg_dbt_assets"
 
@@ -38,7 +43,7 @@ def manifest_is_stale(project: DbtProject) -> bool:
     return any(p.stat().st_mtime > parsed_at for p in sources)
 
 
-def prepare_manifest(project: DbtProject) -> None:
+def prepare_manifest(project: DbtProject, dbt_vars: str) -> None:
     """Parse the dbt project when its manifest is missing or older than its files.
 
     Under a file lock: a refresh, the Dagster daemon and the webserver may load the
@@ -48,7 +53,7 @@ def prepare_manifest(project: DbtProject) -> None:
     with open(project.project_dir / "target" / ".prepare.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if manifest_is_stale(project):
-            project.preparer.prepare(project)
+            dbt_resource().cli(["parse", "--quiet", "--vars", dbt_vars], target_path=project.target_path).wait()
 
 
 class CtgDbtTranslator(DagsterDbtTranslator):
@@ -66,9 +71,10 @@ class CtgDbtTranslator(DagsterDbtTranslator):
 
 
 @cache
-def build_dbt_assets() -> dg.AssetsDefinition:
+def build_dbt_assets(dbt_vars: str = "{}") -> dg.AssetsDefinition:
+    """`dbt_vars`: the JSON the refresh passes to dbt (`Settings.dbt_vars`), for the parse."""
     project = dbt_project()
-    prepare_manifest(project)
+    prepare_manifest(project, dbt_vars)
 
     @dbt_assets(
         name=DBT_ASSETS_NAME,
@@ -80,15 +86,17 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def _dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, ctg: CtgSettingsResource):
         ctg.settings.build_db.parent.mkdir(parents=True, exist_ok=True)
         # Unit tests check the SQL, not the data: they run in the test suite, not every night.
-        args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(ctg.settings.dbt_vars())]
-        yield from dbt.cli(args, context=context).stream()
+        args = ["build", "--exclude-resource-type", "unit_test", "--vars", ctg.settings.dbt_vars_json()]
+        os.environ[PARENT_PID_VARIABLE] = str(os.getpid())  # read by ctg-dbt (dbt_child.py)
+        yield from dbt.cli(args, context=context, target_path=ctg.settings.dbt_target_dir).stream()
 
     return _dbt_assets
 
 
 def dbt_resource() -> DbtCliResource:
-    # dbt is a console script of this environment: found even when the venv is not activated.
-    executable = Path(sys.executable).parent / "dbt"
+    # ctg-dbt is dbt dying with its parent (dbt_child.py), a console script of this
+    # environment: found even when the venv is not activated.
+    executable = Path(sys.executable).parent / "ctg-dbt"
     return DbtCliResource(
         project_dir=dbt_project(),
         profiles_dir=str(DBT_PROJECT_DIR),
