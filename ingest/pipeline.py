@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from ingest import personal, quality
+from ingest.archive import Archive, ArchivedFile, fsync_path
 from ingest.csvfile import file_sha256
 from ingest.errors import ContractError, ContractViolation
 from ingest.extract import Extract, Landing
@@ -68,7 +69,14 @@ def quarantine(
         shutil.copy2(path, target, follow_symlinks=False)
         kept = ""
     else:
-        shutil.move(path, target)
+        # Copied and forced to disk before the original leaves the landing folder: a crash
+        # in between leaves two copies, never none.
+        shutil.copy2(path, target, follow_symlinks=False)
+        if not target.is_symlink():
+            fsync_path(target)
+        fsync_path(target_dir)
+        path.unlink()
+        fsync_path(path.parent)
         kept = ""
     report = target_dir / f"{path.name}.rapport.txt"
     lines = [
@@ -158,7 +166,8 @@ def copied_file(name: str, other: str, same: str = "contenu identique, octet pou
     return ContractViolation(
         name, "fichier_copie",
         f"{same} {other}, nommé pour une autre année : une copie renommée ? "
-        "retirez-la du dossier d'arrivée (si c'est l'autre qui était mal nommé, relancez avec --rebuild)",
+        "retirez-la du dossier d'arrivée (si c'est l'autre qui était mal nommé : ctg archive --retirer NOM, "
+        "puis ctg refresh --rebuild)",
     )
 
 
@@ -223,9 +232,11 @@ def ingest_source(
     keep_originals: bool,
     log: Log = print,
     pseudo_key: bytes | None = None,
+    archive: Archive | None = None,
 ) -> IngestReport:
     """Ingest every file of `spec` found in the landing folder. `pseudo_key` is required to load
-    a personal source (see ingest.personal)."""
+    a personal source (see ingest.personal). With an `archive`, each file loaded is archived
+    first (ingest.archive): the build database can be rebuilt from it."""
     extracts = landing.of(spec.name)
     if spec.oldest_first:
         extracts = sorted(extracts, key=lambda e: (modified_at(e.path), str(e.path)))
@@ -312,7 +323,12 @@ def ingest_source(
             for flag in ("est_special", "est_placeholder"):  # counted and reported, never aggregated
                 if flag in frame:
                     report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())
+            if archive is not None and not spec.personal:  # personal data is never duplicated
+                archive.store(extract.path, file_hash)
             loaded = load(con, spec, unit, unit_filter, extract, rows, file_hash)
+            if archive is not None:
+                archive.record(ArchivedFile(file_hash, spec.name, display_path(extract.path, landing.root), unit,
+                                            datetime.now().isoformat(timespec="seconds"), content=not spec.personal))
             report.files_loaded.append(name)
             report.rows_loaded += loaded
             log(f"{prefix} : {loaded} lignes chargées (unité {unit})")

@@ -240,9 +240,9 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] | None = None) -
 
     sources = SOURCE_LIST if sources is None else sources
     settings = resolve_settings(args)
-    if not settings.use_sample and (
-        not settings.landing_dir.is_dir() or not any(p.is_file() for p in settings.landing_dir.rglob("*"))
-    ):
+    empty_landing = not settings.landing_dir.is_dir() or not any(p.is_file() for p in settings.landing_dir.rglob("*"))
+    # An empty landing folder is a mistake (a disk not mounted), except to rebuild from the archive.
+    if not settings.use_sample and empty_landing and not (args.rebuild and archive_has_files(settings)):
         print(
             f"ctg refresh : le dossier d'arrivée {settings.landing_dir} est absent ou vide ; "
             "rien n'est publié. Déposez-y les extraits, ou utilisez --sample pour l'échantillon intégré.",
@@ -274,6 +274,8 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] | None = None) -
             for path in settings.build_db.parent.glob(settings.build_db.name + "*"):
                 path.unlink()
         set_aside_unreadable_build(settings)
+        if not settings.build_db.exists():
+            restore_from_archive(settings, sources)
         if nothing_to_compute(settings, sources):
             return 1
         return run_refresh(settings, rebuilt=args.rebuild, sources=sources)
@@ -310,7 +312,7 @@ def highest_data_block(con) -> int:
 
 def set_aside_unreadable_build(settings: Settings) -> None:
     """A build database that cannot be opened (truncated by a crash or a full disk) is derived
-    state: it is set aside and rebuilt from the landing folder, saying so once."""
+    state: it is set aside and rebuilt from the archive and the landing folder, saying so once."""
     import duckdb
 
     if not settings.build_db.exists():
@@ -329,7 +331,37 @@ def set_aside_unreadable_build(settings: Settings) -> None:
         settings.build_db.rename(aside)
         settings.build_db.with_name(settings.build_db.name + ".wal").unlink(missing_ok=True)
         say(f"base de construction illisible ({type(error).__name__}) : mise de côté ({aside.name}) ; "
-            "elle est reconstruite à partir des fichiers du dossier d'arrivée")
+            "elle est reconstruite à partir de l'archive, puis du dossier d'arrivée")
+
+
+def archive_has_files(settings: Settings) -> bool:
+    from ingest.archive import Archive
+
+    return bool(Archive(settings.archive_dir).entries())
+
+
+def restore_from_archive(settings: Settings, sources: list[SourceSpec]) -> None:
+    """An empty build database (--rebuild, first run, lost or cut-short file) is filled again
+    from the archive, in arrival order, before the run reads the landing folder."""
+    from ingest.archive import Archive, replay
+    from ingest.discovery import discover
+    from ingest.pipeline import ingest_source
+
+    archive = Archive(settings.archive_dir)
+    if not (entries := archive.entries()):
+        return
+    say(f"base de construction reconstruite à partir de l'archive {archive.root} ({len(entries)} fichier(s) chargés)…")
+    labels = {spec.name: spec.label for spec in sources}
+
+    def ingest(spec: SourceSpec, landing):
+        report = ingest_source(spec, landing, settings.build_db, settings.quarantine_dir, keep_originals=True,
+                               log=lambda _line: None)
+        say(f"  archive : {labels[spec.name]} : {len(report.files_loaded)} fichier(s), {report.rows_loaded} lignes")
+        for violation in report.violations:
+            say(f"  archive : {labels[spec.name]} : NON RECHARGÉ : {violation}")
+        return report
+
+    replay(archive, sources, ingest, discover)
 
 
 MIN_FREE_BYTES = 64 * 2**20  # or 3x the current build and published files, when larger
@@ -379,7 +411,7 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
     started = time.monotonic()
     started_at = datetime.datetime.now()
     if rebuilt:
-        say("base de construction effacée (--rebuild) : tous les fichiers du dossier d'arrivée sont relus")
+        say("base de construction effacée (--rebuild) : elle est refaite de l'archive, puis du dossier d'arrivée")
     say(
         f"Rafraîchissement CTG — territoire {settings.territory_epci}, "
         f"arrivée {settings.landing_dir}{' (échantillon intégré)' if settings.use_sample else ''}, "
@@ -490,6 +522,29 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+def archive(args: argparse.Namespace) -> int:
+    from ingest.archive import Archive
+
+    settings = resolve_settings(args)
+    archived = Archive(settings.archive_dir)
+    if args.retirer:
+        withdrawn = archived.withdraw(args.retirer)
+        if not withdrawn:
+            print(f"ctg archive : aucun fichier archivé ne correspond à « {args.retirer} » (voir ctg archive)",
+                  file=sys.stderr)
+            return 1
+        for entry in withdrawn:
+            print(f"retiré : {entry.path} ({entry.source}, {entry.sha256[:12]})")
+        print("la base de construction le garde jusqu'au prochain : ctg refresh --rebuild")
+        return 0
+    entries = archived.entries()
+    print(f"archive {archived.root} : {len(entries)} fichier(s) chargé(s)")
+    for entry in entries:
+        note = "" if entry.content else " (données personnelles : non copié)"
+        print(f"{entry.arrived_at}  {entry.sha256[:12]}  {entry.source:<28} {entry.unit:<24} {entry.path}{note}")
+    return 0
+
+
 def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None) -> int:
     """`sources`: the registry's; a test may add a fake source to them."""
     parser = argparse.ArgumentParser(prog="ctg", description="Entrepôt de la Convention Territoriale Globale")
@@ -505,8 +560,8 @@ def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None)
     )
     refresh_parser.add_argument(
         "--rebuild", action="store_true",
-        help="repartir d'une base de construction vide : seuls les fichiers présents dans le dossier d'arrivée "
-             "comptent (pour retirer un fichier chargé par erreur)",
+        help="refaire la base de construction à partir de l'archive des fichiers chargés (sans ceux retirés "
+             "par ctg archive --retirer), puis du dossier d'arrivée",
     )
     refresh_parser.set_defaults(handler=refresh)
     validate_parser = commands.add_parser("validate", help="contrôler des extraits sans rien charger")
@@ -518,6 +573,14 @@ def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None)
     status_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
     status_parser.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
     status_parser.set_defaults(handler=status, territory=None, all_departement_communes=False)
+    archive_parser = commands.add_parser("archive", help="fichiers chargés, archivés par empreinte ; en retirer un")
+    archive_parser.add_argument("--landing", help=f"dossier des extraits (CTG_LANDING_DIR, défaut {DEFAULT_LANDING})")
+    archive_parser.add_argument("--sample", action="store_true", help="l'échantillon intégré data/sample/")
+    archive_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
+    archive_parser.add_argument("--retirer", metavar="FICHIER_OU_EMPREINTE",
+                                help="retirer un fichier chargé par erreur (chemin, nom, ou début d'empreinte) ; "
+                                     "pris en compte au prochain ctg refresh --rebuild")
+    archive_parser.set_defaults(handler=archive, territory=None, all_departement_communes=False)
     report_parser = commands.add_parser("report", help="régénérer le rapport (HTML et Excel) depuis l'entrepôt publié")
     report_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
     report_parser.add_argument("--out", help="dossier du rapport (défaut : dossier « rapport » à côté de l'entrepôt)")

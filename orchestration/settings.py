@@ -51,6 +51,11 @@ class Settings:
         return self.runtime_dir / ".build" / f"{self.warehouse.stem}-{landing_key}.duckdb"
 
     @property
+    def archive_dir(self) -> Path:
+        """Every file loaded into this build database, by content hash (ingest.archive)."""
+        return self.runtime_dir / "archive" / self.build_db.stem
+
+    @property
     def parquet_dir(self) -> Path:
         # One folder per published file: two warehouses side by side keep their own copies.
         return self.runtime_dir / f"{self.warehouse.stem}_parquet"

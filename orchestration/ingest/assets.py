@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from ingest import personal, quality
+from ingest.archive import Archive
 from ingest.discovery import discover
 from ingest.errors import ContractError
 from ingest.load import ensure_table
@@ -91,6 +92,7 @@ def build_source_asset(spec: SourceSpec, sources: list[SourceSpec]) -> dg.Assets
             keep_originals=settings.use_sample,
             log=context.log.info,
             pseudo_key=pseudo_key,
+            archive=Archive(settings.archive_dir),
         )
         for violation in report.violations:
             context.log.error(str(violation))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.archive import fsync_path
+
 PUBLISHED_SCHEMAS = ("marts",)
 # A refresh that computed nothing (no recognised extract, every file rejected) must not
 # replace a good warehouse with empty tables.
@@ -58,16 +60,6 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str
         """,
         [catalog, *PUBLISHED_SCHEMAS],
     ).fetchall()
-
-
-def fsync_path(path: Path) -> None:
-    """Force a file's or a folder's content (a folder: its entries, after a rename) to disk, so
-    that a power loss after publication cannot leave a torn file or a lost rename."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def remove_leftovers(warehouse: Path, parquet_dir: Path) -> list[Path]:

@@ -8,7 +8,9 @@ final as (
         code_commune,
         annee,
         dispositif,
-        montant_eur,
+        -- Exact to the cent: sums of doubles depend on the order rows are added in, and the
+        -- same inputs must publish the same figures (a rebuild from the archive, a rerun).
+        cast(round(montant_eur, 2) as decimal(18, 2)) as montant_eur,
         source_file,
         ligne
     from source

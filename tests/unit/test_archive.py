@@ -1,0 +1,164 @@
+"""The archive of loaded files (issue 12): by content hash, corrections kept, the build
+database rebuilt from it alone. Ingestion only, no dbt: seconds."""
+
+import json
+import shutil
+import time
+
+import duckdb
+import pytest
+
+from ingest import personal
+from ingest.archive import Archive, replay
+from ingest.discovery import discover
+from ingest.pipeline import ingest_source
+from ingest.registry import SOURCE_LIST, SOURCES
+from orchestration.cli import main
+from orchestration.settings import SAMPLE_DIR, Settings
+
+LEGACY = SOURCES["caf_legacy"]
+
+
+def ingest_all(landing, build_db, archive, tmp_path):
+    for spec in SOURCE_LIST:
+        ingest_source(spec, discover(landing), build_db, tmp_path / "quarantaine", keep_originals=True,
+                      log=lambda _line: None, pseudo_key=personal.DEVELOPMENT_KEY, archive=archive)
+
+
+def raw_tables(build_db, skip=()) -> dict[str, list]:
+    """Every raw table's rows, without the load time (a rebuild loads at another time)."""
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' order by 1").fetchall()]
+        contents = {}
+        for table in tables:
+            if table in skip:
+                continue
+            columns = [c for (c,) in con.execute(
+                "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ? "
+                "and column_name not in ('loaded_at') order by column_index", [table]).fetchall()]
+            select = ", ".join(f'"{c}"' for c in columns)
+            contents[table] = con.execute(f"select {select} from raw.{table} order by all").fetchall()
+    return contents
+
+
+def legacy_value(build_db, year=2018, commune="62075", variable="nb_pers_par_foyer_alloc"):
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        return con.execute(
+            "select valeur, source_file from raw.caf_legacy where annee = ? and code_commune = ? and variable = ?",
+            [year, commune, variable]).fetchone()
+
+
+# A few files of each kind: named by theme and year, by folder year, corrected in arrival order
+# (follow-up), checked against another source (activity after inventory), personal data.
+SUBSET = ["caf/NIVCOMTOTAL2013.csv", "caf/NIVCOMTOTAL2018.csv", "insee/populations_legales/2011/donnees_communes.csv",
+          "insee/populations_legales/2016/donnees_communes.csv", "suivi/suivi_plan_action.csv",
+          "structures/inventaire_structures.csv", "structures/activite_structures.csv",
+          "permis_louer/allocations_logement_adresses.csv"]
+
+
+def sample_subset(folder, names=SUBSET):
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(SAMPLE_DIR / name, folder / name)
+    return folder
+
+
+@pytest.fixture
+def landing(tmp_path):
+    return sample_subset(tmp_path / "arrivee", SUBSET[:2])
+
+
+def corrected_nivcom(landing):
+    """NIVCOMTOTAL2018.csv dropped again, corrected: Baincthun's foyers change."""
+    path = landing / "caf" / "NIVCOMTOTAL2018.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    assert "\nBaincthun;62075;657;324\n" in text
+    path.write_text(text.replace("\nBaincthun;62075;657;324\n", "\nBaincthun;62075;664;324\n"), encoding="utf-8")
+    return 664
+
+
+def test_a_file_is_archived_once_and_a_correction_supersedes_it_while_both_stay(landing, tmp_path):
+    archive = Archive(tmp_path / "archive")
+    build_db = tmp_path / "build.duckdb"
+    ingest_source(LEGACY, discover(landing), build_db, tmp_path / "q", True, log=lambda _l: None, archive=archive)
+    first = {e.path: e.sha256 for e in archive.entries()}
+    assert sorted(first) == ["caf/NIVCOMTOTAL2013.csv", "caf/NIVCOMTOTAL2018.csv"]
+    ingest_source(LEGACY, discover(landing), build_db, tmp_path / "q", True, log=lambda _l: None, archive=archive)
+    assert len(archive.entries()) == len(first)  # the same files again: recognised, nothing new
+
+    corrected = corrected_nivcom(landing)
+    ingest_source(LEGACY, discover(landing), build_db, tmp_path / "q", True, log=lambda _l: None, archive=archive)
+
+    versions = [e for e in archive.entries() if e.path == "caf/NIVCOMTOTAL2018.csv"]
+    assert [v.sha256 for v in versions][0] == first["caf/NIVCOMTOTAL2018.csv"] and len(versions) == 2
+    assert all(archive.content_path(v.sha256).is_file() for v in versions)  # both kept
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    replay(archive, SOURCE_LIST, lambda spec, lnd: ingest_source(spec, lnd, rebuilt, tmp_path / "q", True,
+                                                                  log=lambda _l: None), discover)
+    assert legacy_value(rebuilt) == (corrected, "NIVCOMTOTAL2018.csv")  # the newer supersedes
+
+
+def test_the_build_database_is_rebuilt_from_the_archive_alone_to_the_same_rows(tmp_path):
+    landing = sample_subset(tmp_path / "arrivee")
+    archive = Archive(tmp_path / "archive")
+    build_db = tmp_path / "build.duckdb"
+    ingest_all(landing, build_db, archive, tmp_path)
+    # A follow-up file corrected later under the same name: both versions count, in arrival order.
+    follow_up = landing / "suivi" / "suivi_plan_action.csv"
+    lines = follow_up.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("1;OG5;a1_projets_mutualises;2021;0;")
+    follow_up.write_text("\n".join([lines[0], lines[1].replace(";2021;0;", ";2021;2;", 1)]) + "\n", encoding="utf-8")
+    time.sleep(1.1)  # arrival dates are to the second
+    ingest_source(SOURCES["suivi_plan_action"], discover(landing), build_db, tmp_path / "q", True,
+                  log=lambda _line: None, archive=archive)
+
+    personal_tables = {spec.table.split(".")[1] for spec in SOURCE_LIST if spec.personal}
+    shutil.rmtree(landing)  # the landing folder is gone too: the archive alone
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    replay(archive, SOURCE_LIST, lambda spec, lnd: ingest_source(spec, lnd, rebuilt, tmp_path / "q", True,
+                                                                  log=lambda _l: None), discover)
+
+    before, after = raw_tables(build_db, skip=personal_tables), raw_tables(rebuilt, skip=personal_tables)
+    before["_chargements"] = [row for row in before["_chargements"] if row[0].split(".")[1] not in personal_tables]
+    assert sum(len(rows) for rows in after.values()) > 500
+    assert {t for t, rows in after.items() if rows} == {t for t, rows in before.items() if rows}
+    for table in before:
+        assert after.get(table, []) == before[table], table
+    with duckdb.connect(str(rebuilt), read_only=True) as con:
+        corrected = con.execute("select valeur from raw.suivi_plan_action where indicateur_code = "
+                                "'a1_projets_mutualises' and annee = 2021").fetchall()
+    assert corrected == [(2.0,)]  # the later version corrected the earlier one, same name
+    personal_files = [e for e in archive.entries() if not e.content]
+    assert personal_files and not any(archive.content_path(e.sha256).exists() for e in personal_files)
+
+
+def test_a_withdrawn_file_is_left_out_of_the_rebuild(landing, tmp_path, capsys):
+    settings = Settings(landing_dir=landing, warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    archive = Archive(settings.archive_dir)
+    ingest_source(LEGACY, discover(landing), settings.build_db, tmp_path / "q", True, log=lambda _l: None,
+                  archive=archive)
+
+    assert main(["archive", "--landing", str(landing), "--warehouse", str(settings.warehouse),
+                 "--retirer", "NIVCOMTOTAL2018.csv"]) == 0
+    assert "retiré : caf/NIVCOMTOTAL2018.csv" in capsys.readouterr().out
+    assert main(["archive", "--landing", str(landing), "--warehouse", str(settings.warehouse),
+                 "--retirer", "inconnu.csv"]) == 1
+
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    replay(archive, SOURCE_LIST, lambda spec, lnd: ingest_source(spec, lnd, rebuilt, tmp_path / "q", True,
+                                                                  log=lambda _l: None), discover)
+    assert legacy_value(rebuilt) is None and legacy_value(rebuilt, year=2013) is not None
+    assert main(["archive", "--landing", str(landing), "--warehouse", str(settings.warehouse)]) == 0
+    listing = capsys.readouterr().out
+    assert "caf/NIVCOMTOTAL2013.csv" in listing and "NIVCOMTOTAL2018.csv" not in listing
+
+
+def test_a_line_torn_by_a_crash_is_ignored(tmp_path, landing):
+    archive = Archive(tmp_path / "archive")
+    ingest_source(LEGACY, discover(landing), tmp_path / "b.duckdb", tmp_path / "q", True, log=lambda _l: None,
+                  archive=archive)
+    count = len(archive.entries())
+    with archive.index.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"action": "charge", "sha256": "ab"})[:20])  # power lost mid-line
+    assert len(archive.entries()) == count
