@@ -25,6 +25,26 @@ LAST_ATTEMPT = "derniere_execution.json"
 OVERDUE_AFTER_DAYS = {"annuelle": 400, "trimestrielle": 100, "mensuelle": 40}
 
 
+def newest_arrivals(settings: Settings) -> dict[str, dt.datetime]:
+    """When the newest file of each source arrived, from the archive: arrival dates survive a
+    rebuild of the build database (whose load times would then all be today's)."""
+    from ingest.archive import Archive
+
+    newest: dict[str, dt.datetime] = {}
+    for entry in Archive(settings.archive_dir).entries():
+        arrived = dt.datetime.fromisoformat(entry.arrived_at)
+        newest[entry.source] = max(newest.get(entry.source, arrived), arrived)
+    return newest
+
+
+def overdue_days(spec: SourceSpec, newest: dt.datetime | None, today: dt.date) -> int | None:
+    """Days since the newest file when that is longer than the source's cadence allows."""
+    if newest is None:
+        return None
+    age = (today - newest.date()).days
+    return age if age > OVERDUE_AFTER_DAYS[spec.cadence] else None
+
+
 def record_attempt(settings: Settings, started: dt.datetime, success: bool, published: bool,
                    problems: list[str], warnings: list[str], report: str | None) -> None:
     """Written at the end of every refresh, beside the warehouse (then renamed: never torn)."""
@@ -68,13 +88,13 @@ def collect(settings: Settings, sources: list[SourceSpec], today: dt.date | None
             name = spec.name if spec else table
             status["entrees"].append({"source": name, "unite": unit, "fichier": source_file, "empreinte": file_hash[:12],
                                       "charge_le": loaded_at.isoformat(timespec="seconds"), "lignes": rows})
+            loaded_at = loaded_at.astimezone().replace(tzinfo=None)  # local, like the archive's dates
             newest[name] = max(newest.get(name, loaded_at), loaded_at)
+    newest.update(newest_arrivals(settings))
     if status["base_de_construction"] == "lue":
         for spec in sources:
-            limit = OVERDUE_AFTER_DAYS[spec.cadence]
             if spec.name in newest:
-                age = (today - newest[spec.name].date()).days
-                if age > limit:
+                if (age := overdue_days(spec, newest[spec.name], today)) is not None:
                     status["en_retard"].append({"source": spec.name, "libelle": spec.label, "cadence": spec.cadence,
                                                 "dernier_fichier": newest[spec.name].date().isoformat(), "jours": age})
             elif spec.expected:

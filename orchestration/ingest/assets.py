@@ -2,9 +2,11 @@
 
 Each asset runs its reader and Great Expectations suite on every file of its source and
 reports the outcome as a blocking asset check: when a file breaks its contract, nothing
-downstream (dbt, publish) runs and the published warehouse stays as it was.
+downstream (dbt, publish) runs and the published warehouse stays as it was. A second,
+non-blocking check warns when the source's newest file is older than its cadence allows.
 """
 
+import datetime
 
 import dagster as dg
 import duckdb
@@ -19,8 +21,10 @@ from ingest.pipeline import IngestReport, display_path, ingest_source
 from ingest.registry import SOURCE_LIST, SOURCES, SourceSpec
 from ingest.sources.territory import resolve_territory
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
+from orchestration.status import OVERDUE_AFTER_DAYS, newest_arrivals, overdue_days
 
 CONTRACT_CHECK = "contrat_du_fichier"
+FRESHNESS_CHECK = "fraicheur"
 MAX_LISTED = 20
 UNRECOGNISED_METADATA = "fichiers_non_reconnus"
 
@@ -42,6 +46,28 @@ def check_result(key: dg.AssetKey, report: IngestReport) -> dg.AssetCheckResult:
             ),
             "quarantaine": dg.MetadataValue.json(report.quarantined),
         },
+    )
+
+
+def freshness_result(key: dg.AssetKey, spec: SourceSpec, newest: datetime.datetime | None) -> dg.AssetCheckResult:
+    """A warning, never a failure: a source whose newest file is older than its cadence allows
+    (the partner extract not sent this quarter) still refreshes with what it has."""
+    late = overdue_days(spec, newest, datetime.date.today())
+    if newest is None:
+        description = "aucun fichier reçu (les sources absentes sont dites à la fin du rafraîchissement)"
+    elif late is None:
+        description = f"dernier fichier reçu le {newest.date().isoformat()}"
+    else:
+        description = (f"en retard : dernier fichier reçu le {newest.date().isoformat()}, il y a {late} jours "
+                       f"(cadence {spec.cadence}, au plus {OVERDUE_AFTER_DAYS[spec.cadence]} jours)")
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=FRESHNESS_CHECK,
+        passed=late is None,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata={"dernier_fichier": newest.isoformat(timespec="seconds") if newest else "aucun",
+                  "cadence": spec.cadence, "limite_jours": OVERDUE_AFTER_DAYS[spec.cadence]},
     )
 
 
@@ -69,7 +95,9 @@ def build_source_asset(spec: SourceSpec, sources: list[SourceSpec]) -> dg.Assets
         description=spec.description,
         pool=BUILD_DB_POOL,
         check_specs=[dg.AssetCheckSpec(CONTRACT_CHECK, asset=key, blocking=True,
-                                       description="Contrat du lecteur et suite Great Expectations")],
+                                       description="Contrat du lecteur et suite Great Expectations"),
+                     dg.AssetCheckSpec(FRESHNESS_CHECK, asset=key, blocking=False,
+                                       description=f"Fichier le plus récent reçu selon la cadence ({spec.cadence})")],
         kinds={"python", "duckdb"},
         metadata={"source": spec.label, "cadence": spec.cadence, "donnees_personnelles": spec.personal},
     )
@@ -98,6 +126,7 @@ def build_source_asset(spec: SourceSpec, sources: list[SourceSpec]) -> dg.Assets
             context.log.error(str(violation))
         yield materialization(report)
         yield check_result(key, report)
+        yield freshness_result(key, spec, newest_arrivals(settings).get(spec.name))
 
     return _asset
 
