@@ -77,7 +77,15 @@ class Archive:
         fsync_path(target.parent)
 
     def record(self, entry: ArchivedFile) -> None:
+        """Index a loaded file, unless this very file (content, source, path) is already the
+        last one indexed at its path (a source reloading all its files records nothing new)."""
+        same_path = [e for e in self.entries() if (e.source, e.path) == (entry.source, entry.path)]
+        if same_path and same_path[-1].sha256 == entry.sha256:
+            return
         self._append({"action": "charge", **asdict(entry)})
+
+    def holds(self, sha256: str, source: str) -> bool:
+        return any((e.sha256, e.source) == (sha256, source) for e in self.entries())
 
     def withdraw(self, wanted: str) -> list[ArchivedFile]:
         """Withdraw the entries whose hash starts with `wanted`, or whose path or name is

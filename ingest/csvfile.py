@@ -97,6 +97,13 @@ def read_text_table(path: Path, separators: str = ";,") -> TextTable:
         raise ContractError.single(
             path, "format_csv", "c'est un classeur Excel, pas un fichier CSV : exportez-le en CSV (séparateur ;)"
         )
+    if (nul := raw.find(b"\x00", 0, 65536)) >= 0:
+        raise ContractError.single(
+            path, "fichier_binaire",
+            "le fichier n'est pas un fichier texte (CSV) : il contient des octets nuls (fichier corrompu, "
+            "binaire ou export « texte Unicode » UTF-16) ; exportez-le en CSV (UTF-8 ou Windows-1252)",
+            line=raw.count(b"\n", 0, nul) + 1,
+        )
     check_single_encoding(path, raw)
     text, encoding = decode(raw)
     header_line = next((line for line in text.splitlines() if line.strip()), "")

@@ -56,6 +56,13 @@ def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: 
     return con.execute(query, params).fetchone() is not None
 
 
+def loaded_unit(con: duckdb.DuckDBPyConnection, table: str, file_hash: str) -> str:
+    """The unit a file with this content was loaded as (the first, when it holds several)."""
+    row = con.execute(f"select min(unit) from {LOADS_TABLE} where table_name = ? and file_hash = ?",
+                      [table, file_hash]).fetchone()
+    return row[0] or ""
+
+
 def loaded_for_another_unit(
     con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: str
 ) -> tuple[str, str] | None:

@@ -23,7 +23,14 @@ from ingest.archive import Archive, ArchivedFile, fsync_path
 from ingest.csvfile import file_sha256
 from ingest.errors import ContractError, ContractViolation
 from ingest.extract import Extract, Landing
-from ingest.load import ensure_table, is_loaded, loaded_for_another_unit, replace_unit, same_figures_for_another_year
+from ingest.load import (
+    ensure_table,
+    is_loaded,
+    loaded_for_another_unit,
+    loaded_unit,
+    replace_unit,
+    same_figures_for_another_year,
+)
 from ingest.registry import SOURCES, SourceSpec
 
 Log = Callable[[str], None]
@@ -224,6 +231,13 @@ def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, 
     raise PersonalDataLoadError(f"{spec.label} : chargement impossible de {extract.path.name} ({failure}) {personal.MASKED}")
 
 
+def archive_loaded(archive: Archive, spec: SourceSpec, extract: Extract, file_hash: str, path: str, unit: str) -> None:
+    if not spec.personal:  # personal data is never duplicated
+        archive.store(extract.path, file_hash)
+    archive.record(ArchivedFile(file_hash, spec.name, path, unit, datetime.now().isoformat(timespec="seconds"),
+                                content=not spec.personal))
+
+
 def ingest_source(
     spec: SourceSpec,
     landing: Landing,
@@ -277,6 +291,10 @@ def ingest_source(
             if not reload_all and extract.error is None and is_loaded(con, spec.table, file_hash, named_unit):
                 report.files_unchanged.append(name)
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
+                if archive is not None and not archive.holds(file_hash, spec.name):
+                    # Loaded by a run killed before it archived the file, or before the archive existed.
+                    archive_loaded(archive, spec, extract, file_hash, display_path(extract.path, landing.root),
+                                   loaded_unit(con, spec.table, file_hash))
                 continue
             if named_unit is not None and extract.error is None and (
                     elsewhere := loaded_for_another_unit(con, spec.table, file_hash, named_unit)):
@@ -327,8 +345,7 @@ def ingest_source(
                 archive.store(extract.path, file_hash)
             loaded = load(con, spec, unit, unit_filter, extract, rows, file_hash)
             if archive is not None:
-                archive.record(ArchivedFile(file_hash, spec.name, display_path(extract.path, landing.root), unit,
-                                            datetime.now().isoformat(timespec="seconds"), content=not spec.personal))
+                archive_loaded(archive, spec, extract, file_hash, display_path(extract.path, landing.root), unit)
             report.files_loaded.append(name)
             report.rows_loaded += loaded
             log(f"{prefix} : {loaded} lignes chargées (unité {unit})")

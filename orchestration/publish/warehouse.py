@@ -67,7 +67,8 @@ def remove_leftovers(warehouse: Path, parquet_dir: Path) -> list[Path]:
     Parquet versions the link no longer points to."""
     current = parquet_dir.resolve() if parquet_dir.is_symlink() else None
     version = re.compile(rf"^\.{re.escape(parquet_dir.name)}\.[0-9a-f]{{8}}$")
-    leftovers = [*warehouse.parent.glob(f".{warehouse.name}.*.tmp"), *parquet_dir.parent.glob(f".{parquet_dir.name}.*.tmp"),
+    leftovers = [*warehouse.parent.glob(f".{warehouse.name}.*.tmp"), *warehouse.parent.glob(f".{warehouse.name}.*.tmp.wal"),
+                 *parquet_dir.parent.glob(f".{parquet_dir.name}.*.tmp"),
                  *parquet_dir.parent.glob(f".{parquet_dir.name}.*.old"),
                  *(path for path in parquet_dir.parent.glob(f".{parquet_dir.name}.*")
                    if version.match(path.name) and path.resolve() != current)]
@@ -77,6 +78,10 @@ def remove_leftovers(warehouse: Path, parquet_dir: Path) -> list[Path]:
         else:
             path.unlink(missing_ok=True)
     return leftovers
+
+
+class PublicationError(RuntimeError):
+    """The new warehouse could not be written; the published one is untouched."""
 
 
 def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
@@ -115,9 +120,15 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
             fsync_path(path)
         os.replace(staging_file, warehouse)
         fsync_path(warehouse.parent)
-    except BaseException:
+    except BaseException as error:
         staging_file.unlink(missing_ok=True)
+        staging_file.with_name(staging_file.name + ".wal").unlink(missing_ok=True)
         shutil.rmtree(staging_parquet, ignore_errors=True)
+        if isinstance(error, duckdb.IOException | OSError):  # a full disk, a folder gone read-only
+            raise PublicationError(
+                f"publication impossible dans {warehouse.parent} ({error}) ; l'entrepôt publié est inchangé. "
+                "Libérez de la place ou rétablissez les droits du dossier, puis relancez"
+            ) from error
         raise
     # Parquet files: a folder per publication, and `parquet_dir` a symbolic link to the current
     # one, replaced in one rename: a reader of the folder never finds it absent.

@@ -2,6 +2,7 @@ import dagster as dg
 
 from ingest.registry import SOURCE_LIST
 from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
+from orchestration.ingest.assets import CONTRACT_CHECK, FRESHNESS_CHECK
 from orchestration.schedules import landing_sensor
 from orchestration.settings import Settings
 
@@ -25,8 +26,10 @@ def test_code_location_has_the_refresh_job_its_schedule_and_sensor(tmp_path):
 def test_ingest_contract_checks_block_and_dbt_tests_are_checks(tmp_path):
     graph = build_definitions(settings(tmp_path)).resolve_asset_graph()
     checks = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
-    ingest = [spec for key, spec in checks.items() if key.asset_key.path[0] == "raw"]
-    assert len(ingest) == len(SOURCE_LIST) + 1 and all(spec.blocking for spec in ingest)
+    contracts = [spec for key, spec in checks.items() if key.asset_key.path[0] == "raw" and key.name == CONTRACT_CHECK]
+    assert len(contracts) == len(SOURCE_LIST) + 1 and all(spec.blocking for spec in contracts)
+    freshness = [spec for key, spec in checks.items() if key.name == FRESHNESS_CHECK]
+    assert len(freshness) == len(SOURCE_LIST) and not any(spec.blocking for spec in freshness)
     assert any(key.asset_key.path == ["marts", "indicateurs"] for key in checks)
 
 

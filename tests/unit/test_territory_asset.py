@@ -3,7 +3,7 @@ import duckdb
 from openpyxl import Workbook
 
 from ingest.registry import SOURCES
-from orchestration.ingest.assets import build_landing_assets
+from orchestration.ingest.assets import CONTRACT_CHECK, build_landing_assets
 from orchestration.resources import CtgSettingsResource
 from orchestration.settings import Settings
 
@@ -16,7 +16,7 @@ def run(tmp_path, territory="246200729"):
     assets = [a for a in build_landing_assets() if a.key.path[-1] in TERRITORY_FILES | {"territoire_communes"}]
     result = dg.materialize(assets, resources={"ctg": CtgSettingsResource.from_settings(settings)},
                             raise_on_error=False)
-    evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations() if e.check_name == CONTRACT_CHECK}
     return settings, evaluations
 
 
