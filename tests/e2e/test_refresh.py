@@ -530,3 +530,86 @@ def test_a_dbt_process_left_by_a_killed_refresh_is_said_not_fought(tmp_path, iso
     error = capsys.readouterr().err
     assert f"pid {orphan.pid}" in error and "kill" in error
     assert not warehouse.exists()
+
+
+def test_kill_9_of_a_refresh_during_dbt_takes_dbt_with_it(tmp_path):
+    """Issue 15, item 7, for real: `ctg refresh` killed with -9 while dbt runs; its dbt child
+    must not outlive it (and hold the build database when the next night starts)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from orchestration.cli import processes_using
+    from orchestration.settings import Settings
+
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
+    warehouse = tmp_path / "ctg.duckdb"
+    build_db = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI).build_db
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CTG_", "DAGSTER_HOME"))}
+    refresh = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing),
+                                "--warehouse", str(warehouse)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not (dbt := processes_using(build_db)) and refresh.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert dbt, "dbt never started"
+        refresh.send_signal(signal.SIGKILL)
+        refresh.wait()
+        deadline = time.monotonic() + 10
+        while processes_using(build_db) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_using(build_db) == []
+    finally:
+        refresh.kill()
+    assert not warehouse.exists()  # nothing half-published
+
+
+def test_the_bad_days_of_issue_15_in_one_night(refreshed, capsys):
+    """Items 2, 3, 4, 5 and 9 of issue 15 in one refresh of the shared landing: each file
+    refused with its French line, exit 1, the broken ones quarantined (the link as a link, its
+    target never read), the copy left where it is, the published warehouse untouched."""
+    landing, warehouse = refreshed
+    before = sha256(warehouse)
+    originals = {}
+
+    def alter(name: str, old: str, new: str) -> None:
+        path = landing / name
+        originals[path] = path.read_bytes()
+        text = originals[path].decode("utf-8-sig")
+        assert old in text
+        path.write_bytes(text.replace(old, new, 1).encode("utf-8"))
+
+    alter("insee/recensement/base-cc-evol-struct-pop-2016.CSV", "62075;Baincthun;1322;", "62075;Baincthun;1e20;")  # 2
+    copy = landing / "caf" / "NIVCOMTOTAL2014.csv"  # 3: `cp NIVCOMTOTAL2013.csv NIVCOMTOTAL2014.csv`
+    shutil.copy2(landing / "caf" / "NIVCOMTOTAL2013.csv", copy)
+    alter("caf/AAHCom2018.csv", "Baincthun;62075;302;29", "Baincthun;62075;302;100000000000000000000")  # 4
+    link = landing / "caf" / "RSACom2016.csv"  # 5
+    link.symlink_to("/etc/passwd")
+    alter("caf/PAJECom2018.csv", "Baincthun;62075;302;45;", f"Baincthun;62075;302;45{'9' * 1_100_000};")  # 9
+    try:
+        code = main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)])
+        error = capsys.readouterr().err
+    finally:
+        copy.unlink(missing_ok=True)
+        link.unlink(missing_ok=True)
+        for path, content in originals.items():  # the shared landing as the other tests know it
+            path.write_bytes(content)
+
+    assert code == 1
+    for said in ["base-cc-evol-struct-pop-2016.CSV", "[règle comptage_invraisemblable]",  # 2
+                 "caf/NIVCOMTOTAL2014.csv", "contenu identique, octet pour octet, à", "NIVCOMTOTAL2013.csv",  # 3
+                 "caf/AAHCom2018.csv",  # 4
+                 "caf/RSACom2016.csv", "lien symbolique vers un fichier hors du dossier d'arrivée",  # 5
+                 "caf/PAJECom2018.csv", "[règle champ_trop_long]"]:  # 9
+        assert said in error, said
+    assert "Traceback" not in error and "root:x:0:0" not in error
+    assert sha256(warehouse) == before
+    quarantine = landing.parent / "quarantine"
+    quarantined = {p.name for p in quarantine.rglob("*") if p.is_file() or p.is_symlink()}
+    assert {"base-cc-evol-struct-pop-2016.CSV", "AAHCom2018.csv", "PAJECom2018.csv"} <= quarantined
+    assert all(p.is_symlink() for p in quarantine.rglob("RSACom2016.csv")) and "NIVCOMTOTAL2014.csv" not in quarantined
+    assert not any("root:x:0:0" in p.read_text(errors="replace") for p in (landing.parent / "quarantine").rglob("*.txt"))
