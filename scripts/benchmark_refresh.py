@@ -1,24 +1,39 @@
-"""Benchmark: a whole `ctg refresh` on national-size extracts (not a test).
+"""Benchmark: a whole `ctg refresh` on national-size extracts against plain DuckDB SQL (not a test).
 
-Writes, in a temporary landing folder, every CAF legacy theme for two years, populations
-légales and the census for about 35,000 communes (the 22 communes of the CA du Boulonnais
-plus synthetic codes of every département), then runs the refresh twice: a first load, and
-a second one where every file is unchanged. Prints wall time and peak memory of each.
+Writes, in a temporary landing folder, every CAF legacy theme for N years, the populations
+légales of those years and the census, for about 35,000 communes (the 22 communes of the CA du
+Boulonnais plus synthetic codes of every département), then measures:
 
-Run: uv run python scripts/benchmark_refresh.py [--communes 35000]
+- `refresh_s`: a first refresh (wall time), `startup_s` the part before its first step
+  (imports, Dagster definitions, dbt manifest), `peak_rss_mb` the peak memory of the whole
+  process tree (refresh, dbt), sampled from /proc, `rows_per_s` the input rows per second;
+- `incremental_s`: a second refresh after one extract changed;
+- `baseline_s`: hand-written DuckDB SQL straight from the CSVs computing the same kind of
+  figures (every legacy variable and population at commune, EPCI and département level, and
+  the allocataires' share of the population), the floor on this machine;
+- `ratio_refresh_vs_duckdb`.
+
+They are written to benchmarks/results.json (committed; the README quotes them).
+
+Run: uv run python scripts/benchmark_refresh.py [--communes 35000] [--years 10]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
+import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import duckdb
 
 from ingest.sources.caf_legacy import THEME_LIST
 
@@ -49,19 +64,20 @@ def row_values(rng: random.Random, columns: list[str]) -> list[int]:
     return [values[c] for c in columns]
 
 
-def write_landing(landing: Path, codes: list[str]) -> None:
+def write_landing(landing: Path, codes: list[str], years: list[int]) -> int:
+    """The extracts; returns their number of data rows."""
     rng = random.Random(1)
     caf = landing / "caf"
     caf.mkdir(parents=True)
     for theme in THEME_LIST:
         columns = theme.required
-        for year in (2013, 2018):
+        for year in years:
             with (caf / f"{FILE_STEMS[theme.theme]}{year}.csv").open("w", encoding="utf-8") as out:
                 out.write("Communes;Codes_Insee;" + ";".join(columns) + "\n")
                 for code in codes:
                     values = (" " if 0 < v < 5 else str(v) for v in row_values(rng, columns))
                     out.write(f"Commune {code};{code};" + ";".join(values) + "\n")
-    for year in (2011, 2016):
+    for year in years:
         folder = landing / "insee" / str(year)
         folder.mkdir(parents=True)
         with (folder / "donnees_communes.csv").open("w", encoding="utf-8") as out:
@@ -73,36 +89,170 @@ def write_landing(landing: Path, codes: list[str]) -> None:
         out.write("CODGEO;P16_POP;P16_POP0610;P16_POP1117;P16_POP0019;P16_POP6074;P16_POP7589;P16_POP90P\n")
         for code in codes:
             out.write(f"{code};{rng.randint(5000, 9000)};300.5;400.25;1200;900;300;20\n")
+    return len(codes) * (len(THEME_LIST) * len(years) + len(years) + 1)
 
 
-def run_refresh(landing: Path, warehouse: Path) -> tuple[float, float, int]:
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        pid = int(status.parent.name)
+        children.setdefault(int(fields["PPid"].strip()), []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total / 1024
+
+
+def run_refresh(landing: Path, warehouse: Path) -> dict:
+    """One `ctg refresh` in a subprocess: wall time, time to its first step, peak tree memory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CTG_", "DAGSTER_HOME"))}
     started = time.perf_counter()
-    process = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing), "--warehouse", str(warehouse)],
-        capture_output=True, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
+    peak, done = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_mb(process.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    first_step = None
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if first_step is None and "▶" in line:
+            first_step = time.perf_counter() - started
+    errors = process.stderr.read()
+    process.wait()
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    done.set()
+    sampler.join()
     if process.returncode != 0:
-        print(process.stdout[-3000:], process.stderr[-3000:])
-    return elapsed, peak_mb, process.returncode
+        print("".join(output)[-3000:], errors[-3000:])
+    return {"s": elapsed, "startup_s": first_step, "peak_rss_mb": peak[0], "exit": process.returncode}
+
+
+def baseline_statements(landing: Path) -> list[tuple[str, list]]:
+    legacy, populations = str(landing / "caf" / "*.csv"), str(landing / "insee" / "*" / "donnees_communes.csv")
+    return [
+        ("create temp table territory as select * from read_csv(?, all_varchar = true)", [str(TERRITORY)]),
+        ("""create temp table legacy_long as
+            with files as (
+                select * from read_csv(?, delim = ';', header = true, union_by_name = true, filename = true,
+                                       all_varchar = true)
+            )
+            unpivot files on columns(* exclude (communes, codes_insee, filename))
+            into name variable value valeur""", [legacy]),
+        (r"""create temp table legacy as
+            select cast(regexp_extract(filename, '(\d{4})\.csv$', 1) as integer) as annee,
+                   codes_insee as code_commune, lower(variable) as variable, try_cast(valeur as bigint) as valeur
+            from legacy_long""", []),
+        (r"""create temp table populations as
+            select cast(regexp_extract(filename, '/(\d{4})/', 1) as integer) as annee, com as code_commune,
+                   'population_municipale' as variable, try_cast(pmun as bigint) as valeur
+            from read_csv(?, delim = ';', header = true, filename = true, all_varchar = true)""", [populations]),
+        ("create temp table communes_values as select * from legacy union all by name select * from populations", []),
+        ("""create temp table result as
+            select variable, 'commune' as niveau, code_commune as code, annee, sum(valeur) as valeur
+            from communes_values where code_commune in (select code_commune from territory)
+            group by all
+            union all
+            select variable, 'epci', '246200729', annee, sum(valeur)
+            from communes_values where code_commune in (select code_commune from territory)
+            group by all
+            union all
+            select variable, 'departement', left(code_commune, 2), annee, sum(valeur)
+            from communes_values where left(code_commune, 2) = '62'
+            group by all""", []),
+        ("""create temp table shares as
+            select allocataires.niveau, allocataires.code, allocataires.annee,
+                   100.0 * allocataires.valeur / nullif(population.valeur, 0) as part_allocataires
+            from result as allocataires
+            join result as population
+                on allocataires.niveau = population.niveau and allocataires.code = population.code
+                and allocataires.annee = population.annee and population.variable = 'population_municipale'
+            where allocataires.variable = 'nb_allocataires'""", []),
+    ]
+
+
+def run_baseline(landing: Path) -> tuple[float, int]:
+    """Every legacy variable and population at the three levels, and the allocataires' share."""
+    started = time.perf_counter()
+    with duckdb.connect() as con:
+        for statement, parameters in baseline_statements(landing):
+            con.execute(statement, parameters)
+        rows = con.execute("select (select count(*) from result) + (select count(*) from shares)").fetchone()[0]
+    return time.perf_counter() - started, rows
+
+
+def change_one_extract(landing: Path) -> None:
+    """A corrected file: one count of one legacy theme and year changes."""
+    path = sorted((landing / "caf").glob("NIVCOMTOTAL*.csv"))[-1]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(";")
+    cells[-1] = str(int(cells[-1]) + 1) if cells[-1].strip() else "7"
+    lines[1] = ";".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--communes", type=int, default=35000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
     args = parser.parse_args()
+    years = list(range(2018 - args.years + 1, 2019))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         codes = commune_codes(args.communes)
-        write_landing(root / "landing", codes)
-        size = sum(p.stat().st_size for p in (root / "landing").rglob("*") if p.is_file())
-        print(f"{len(codes)} communes, {sum(1 for p in (root / 'landing').rglob('*.*'))} files, {size / 1e6:.1f} MB")
-        for attempt in ("first refresh", "unchanged files"):
-            elapsed, peak_mb, code = run_refresh(root / "landing", root / "warehouse" / "ctg.duckdb")
-            print(f"{attempt}: {elapsed:.0f} s, exit {code}, peak memory of the refresh process {peak_mb:.0f} MB")
+        rows = write_landing(root / "landing", codes, years)
+        files = [p for p in (root / "landing").rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+        print(f"{len(codes)} communes, {len(years)} years, {len(files)} files, {size / 1e6:.0f} MB, {rows} rows")
+        baseline_s, baseline_rows = run_baseline(root / "landing")
+        print(f"baseline (DuckDB SQL from the CSVs): {baseline_s:.1f} s, {baseline_rows} figures")
         warehouse = root / "warehouse" / "ctg.duckdb"
-        print(f"published file: {warehouse.stat().st_size / 1e6:.1f} MB")
+        first = run_refresh(root / "landing", warehouse)
+        print(f"refresh: {first['s']:.0f} s (first step after {first['startup_s']:.0f} s), exit {first['exit']}, "
+              f"peak {first['peak_rss_mb']:.0f} MB")
+        change_one_extract(root / "landing")
+        incremental = run_refresh(root / "landing", warehouse)
+        print(f"one extract changed: {incremental['s']:.0f} s, exit {incremental['exit']}")
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            published = con.execute("select count(*) from marts.indicateurs").fetchone()[0]
+    results = {
+        "refresh_s": round(first["s"], 1),
+        "baseline_s": round(baseline_s, 1),
+        "ratio_refresh_vs_duckdb": round(first["s"] / baseline_s, 1),
+        "peak_rss_mb": round(max(first["peak_rss_mb"], incremental["peak_rss_mb"])),
+        "rows_per_s": round(rows / first["s"]),
+        "incremental_s": round(incremental["s"], 1),
+        "startup_s": round(first["startup_s"], 1),
+        "machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+                    "platform": platform.platform(), "python": platform.python_version(), "duckdb": duckdb.__version__},
+        "inputs": {"communes": len(codes), "years": len(years), "files": len(files), "megabytes": round(size / 1e6),
+                   "rows": rows},
+        "published_indicator_rows": published,
+        "baseline_figures": baseline_rows,
+        "exit_codes": [first["exit"], incremental["exit"]],
+        "measured_on": time.strftime("%Y-%m-%d"),
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

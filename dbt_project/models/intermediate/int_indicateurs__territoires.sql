@@ -123,9 +123,10 @@ summed_levels as (
         territoire_code,
         territoire_libelle,
         annee,
-        -- Rounded far below any printed precision: ETP 1.5 + 0.64 + ... sum to 5.74, not 5.739999999999999.
-        round(sum(numerateur), 9) as numerateur,
-        round(sum(denominateur), 9) as denominateur,
+        -- Exact sums (macro exact_sum): ETP 1.5 + 0.64 + ... are 5.74, not 5.739999999999999,
+        -- and amounts in millions have the same last digits whatever the order of the rows.
+        {{ exact_sum('numerateur') }} as numerateur,
+        {{ exact_sum('denominateur') }} as denominateur,
         bool_and(est_ratio) as est_ratio,
         bool_or(
             est_approximatif

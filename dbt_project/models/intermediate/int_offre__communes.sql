@@ -82,8 +82,8 @@ final as (
             count(structure_id) filter (where {{ condition }}) as {{ code }},
         {% endfor %}
         {% for code, column, condition in offer.sums %}
-            -- Rounded: 1.5 + 1 + 0.64 + ... is 5.74, not 5.739999999999999.
-            round(coalesce(sum({{ column }}) filter (where {{ condition }}), 0), 6) as {{ code }},
+            -- Exact: 1.5 + 1 + 0.64 + ... is 5.74, not 5.739999999999999.
+            coalesce({{ exact_sum(column, 6, condition) }}, 0) as {{ code }},
             bool_or({{ column }} is null) filter (where {{ condition }}) as {{ code }}__incomplet,
         {% endfor %}
         {% for code, numerator, denominator, measure in offer.ratios %}

@@ -68,7 +68,7 @@ final as (
         types.famille,
         count(*) as nb_structures,
         sum(by_level.places) as places,
-        sum(by_level.etp) as etp
+        {{ exact_sum('by_level.etp', 6) }} as etp
     from by_level
     left join types
         on by_level.type = types.type
