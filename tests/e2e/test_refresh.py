@@ -458,30 +458,6 @@ def test_a_refresh_already_running_is_refused_in_french(tmp_path, isolated_env, 
     assert "déjà en cours" in capsys.readouterr().err
 
 
-def test_a_file_withdrawn_from_the_archive_is_forgotten_by_the_rebuild(tmp_path, isolated_env, capfd):
-    from ingest.archive import Archive
-    from ingest.discovery import discover
-    from ingest.pipeline import ingest_source
-    from ingest.registry import SOURCES
-    from orchestration.settings import Settings
-
-    landing = tmp_path / "landing"
-    shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
-    warehouse = tmp_path / "ctg.duckdb"
-    # An earlier refresh loaded and archived 2011 by mistake (its ingest step is enough to say so) ...
-    settings = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI)
-    ingest_source(SOURCES["insee_populations_legales"], discover(landing), settings.build_db, tmp_path / "q", False,
-                  log=print, archive=Archive(settings.archive_dir))
-    shutil.rmtree(landing / "2011")  # ... and it is withdrawn
-    assert main(["archive", "--landing", str(landing), "--warehouse", str(warehouse),
-                 "--retirer", "2011/donnees_communes.csv"]) == 0
-
-    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse), "--rebuild"]) == 0
-
-    assert published(warehouse, "select distinct annee from marts.indicateurs order by 1") == [(2016,)]
-    assert "reconstruite à partir de l'archive" in capfd.readouterr().out
-
-
 @pytest.mark.parametrize(("broken", "said"), [
     ("disk_usage", "espace disque insuffisant"),
     ("NamedTemporaryFile", "n'est pas accessible en écriture (Read-only file system)"),

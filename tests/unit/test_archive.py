@@ -13,7 +13,7 @@ from ingest.archive import Archive, replay
 from ingest.discovery import discover
 from ingest.pipeline import ingest_source
 from ingest.registry import SOURCE_LIST, SOURCES
-from orchestration.cli import main
+from orchestration.cli import main, restore_from_archive
 from orchestration.settings import SAMPLE_DIR, Settings
 
 LEGACY = SOURCES["caf_legacy"]
@@ -133,7 +133,7 @@ def test_the_build_database_is_rebuilt_from_the_archive_alone_to_the_same_rows(t
     assert personal_files and not any(archive.content_path(e.sha256).exists() for e in personal_files)
 
 
-def test_a_withdrawn_file_is_left_out_of_the_rebuild(landing, tmp_path, capsys):
+def test_a_withdrawn_file_is_left_out_of_the_rebuild(landing, tmp_path, capfd):
     settings = Settings(landing_dir=landing, warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
     archive = Archive(settings.archive_dir)
     ingest_source(LEGACY, discover(landing), settings.build_db, tmp_path / "q", True, log=lambda _l: None,
@@ -141,16 +141,16 @@ def test_a_withdrawn_file_is_left_out_of_the_rebuild(landing, tmp_path, capsys):
 
     assert main(["archive", "--landing", str(landing), "--warehouse", str(settings.warehouse),
                  "--retirer", "NIVCOMTOTAL2018.csv"]) == 0
-    assert "retiré : caf/NIVCOMTOTAL2018.csv" in capsys.readouterr().out
+    assert "retiré : caf/NIVCOMTOTAL2018.csv" in capfd.readouterr().out
     assert main(["archive", "--landing", str(landing), "--warehouse", str(settings.warehouse),
                  "--retirer", "inconnu.csv"]) == 1
 
-    rebuilt = tmp_path / "rebuilt.duckdb"
-    replay(archive, SOURCE_LIST, lambda spec, lnd: ingest_source(spec, lnd, rebuilt, tmp_path / "q", True,
-                                                                  log=lambda _l: None), discover)
-    assert legacy_value(rebuilt) is None and legacy_value(rebuilt, year=2013) is not None
+    settings.build_db.unlink()  # what `ctg refresh --rebuild` does first, then:
+    restore_from_archive(settings, SOURCE_LIST)
+    assert "reconstruite à partir de l'archive" in capfd.readouterr().out
+    assert legacy_value(settings.build_db) is None and legacy_value(settings.build_db, year=2013) is not None
     assert main(["archive", "--landing", str(landing), "--warehouse", str(settings.warehouse)]) == 0
-    listing = capsys.readouterr().out
+    listing = capfd.readouterr().out
     assert "caf/NIVCOMTOTAL2013.csv" in listing and "NIVCOMTOTAL2018.csv" not in listing
 
 
