@@ -54,7 +54,7 @@ def personal_models() -> frozenset[str]:
     return frozenset(model.model for spec in SOURCE_LIST if spec.personal for model in spec.staging)
 
 
-FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError", "BuildDatabaseError"}
+FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError", "BuildDatabaseError", "PublicationError"}
 
 
 def say(message: str) -> None:

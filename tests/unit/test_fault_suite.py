@@ -26,7 +26,7 @@ from test_publish import build_with_mart, sha256
 
 from ingest.archive import Archive
 from ingest.discovery import discover
-from ingest.pipeline import IngestReport, ingest_source
+from ingest.pipeline import BuildDatabaseError, IngestReport, ingest_source
 from ingest.registry import SOURCES
 from orchestration.publish.warehouse import PublicationError, publish
 from orchestration.settings import SAMPLE_DIR
@@ -227,3 +227,23 @@ def test_a_full_disk_during_publication_keeps_the_published_file_and_says_why(tm
     assert "No space left on device" in message or "space" in message.lower()
     assert sha256(warehouse) == old
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]  # the partial copy removed
+
+
+def test_a_full_disk_while_loading_says_so_in_french_and_keeps_the_earlier_rows(tmp_path, small_disk):
+    folder, mounted = small_disk
+    if not mounted:
+        pytest.skip("no size-limited folder here (tmpfs needs root); the simulated ENOSPC is in test_load.py")
+    landing = tmp_path / "arrivee"
+    (landing / "caf").mkdir(parents=True)
+    shutil.copy2(SAMPLE_DIR / "caf" / "NIVCOMTOTAL2013.csv", landing / "caf")
+    day = Day(landing, folder / "build.duckdb", Archive(tmp_path / "archive"), tmp_path / "quarantaine")
+    assert day.ingest().files_loaded == ["NIVCOMTOTAL2013.csv"]
+    (landing / "caf" / "NIVCOMTOTAL2018.csv").write_text(national_file(), encoding="utf-8")  # larger than the disk
+
+    with pytest.raises(BuildDatabaseError) as failure:
+        day.ingest()
+
+    message = str(failure.value)
+    assert "écriture impossible dans la base de construction en chargeant NIVCOMTOTAL2018.csv" in message
+    assert "space" in message.lower() and "vérifiez l'espace disque" in message
+    assert day.archived() == ["caf/NIVCOMTOTAL2013.csv"] and day.quarantined() == []
