@@ -125,6 +125,10 @@ class Archive:
                 loaded = [e for e in loaded if (e.sha256, e.source, e.path) != (line["sha256"], line["source"], line["path"])]
         return loaded
 
+    def missing(self) -> list[ArchivedFile]:
+        """Entries whose content is no longer in the archive (a disk error, a manual deletion)."""
+        return [e for e in self.entries() if e.content and not self.content_path(e.sha256).is_file()]
+
     def replay_landing(self, target: Path, oldest_first: set[str]) -> list[ArchivedFile]:
         """Lay the archive out in `target` as a landing folder, each file at the path it arrived
         with and dated from its arrival (the order of sources whose later files correct earlier
@@ -133,8 +137,8 @@ class Archive:
         latest: dict[tuple, ArchivedFile] = {}
         kept: list[ArchivedFile] = []
         for entry in self.entries():
-            if not entry.content:
-                continue
+            if not entry.content or not self.content_path(entry.sha256).is_file():
+                continue  # personal data (read from the landing folder), or content lost (said by `missing`)
             if entry.source in oldest_first:
                 kept.append(entry)
                 continue
@@ -158,9 +162,11 @@ class Archive:
         return kept
 
 
-def replay(archive: Archive, sources, ingest: Callable[[object, Landing], object], discover) -> list:
+def replay(archive: Archive, sources, ingest: Callable[[object, Landing], object]) -> list:
     """Load the archive into the (empty) build database: one ingest pass per source, in the
     registry's order, over the archive laid out as a landing folder. Returns the reports."""
+    from ingest.discovery import discover  # the registry's readers, imported when needed
+
     with tempfile.TemporaryDirectory(dir=archive.root, prefix=".rejeu-") as folder:
         landing_root = Path(folder) / "arrivee"
         landing_root.mkdir()

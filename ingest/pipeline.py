@@ -231,9 +231,13 @@ def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, 
     raise PersonalDataLoadError(f"{spec.label} : chargement impossible de {extract.path.name} ({failure}) {personal.MASKED}")
 
 
-def archive_loaded(archive: Archive, spec: SourceSpec, extract: Extract, file_hash: str, path: str, unit: str) -> None:
-    if not spec.personal:  # personal data is never duplicated
+def archive_content(archive: Archive, spec: SourceSpec, extract: Extract, file_hash: str) -> None:
+    """The file's bytes, safe before its load is committed (personal data is never duplicated)."""
+    if not spec.personal:
         archive.store(extract.path, file_hash)
+
+
+def archive_record(archive: Archive, spec: SourceSpec, file_hash: str, path: str, unit: str) -> None:
     archive.record(ArchivedFile(file_hash, spec.name, path, unit, datetime.now().isoformat(timespec="seconds"),
                                 content=not spec.personal))
 
@@ -293,7 +297,8 @@ def ingest_source(
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
                 if archive is not None and not archive.holds(file_hash, spec.name):
                     # Loaded by a run killed before it archived the file, or before the archive existed.
-                    archive_loaded(archive, spec, extract, file_hash, display_path(extract.path, landing.root),
+                    archive_content(archive, spec, extract, file_hash)
+                    archive_record(archive, spec, file_hash, display_path(extract.path, landing.root),
                                    loaded_unit(con, spec.table, file_hash))
                 continue
             if named_unit is not None and extract.error is None and (
@@ -341,11 +346,11 @@ def ingest_source(
             for flag in ("est_special", "est_placeholder"):  # counted and reported, never aggregated
                 if flag in frame:
                     report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())
-            if archive is not None and not spec.personal:  # personal data is never duplicated
-                archive.store(extract.path, file_hash)
+            if archive is not None:
+                archive_content(archive, spec, extract, file_hash)
             loaded = load(con, spec, unit, unit_filter, extract, rows, file_hash)
             if archive is not None:
-                archive_loaded(archive, spec, extract, file_hash, display_path(extract.path, landing.root), unit)
+                archive_record(archive, spec, file_hash, display_path(extract.path, landing.root), unit)
             report.files_loaded.append(name)
             report.rows_loaded += loaded
             log(f"{prefix} : {loaded} lignes chargées (unité {unit})")

@@ -344,13 +344,15 @@ def restore_from_archive(settings: Settings, sources: list[SourceSpec]) -> None:
     """An empty build database (--rebuild, first run, lost or cut-short file) is filled again
     from the archive, in arrival order, before the run reads the landing folder."""
     from ingest.archive import Archive, replay
-    from ingest.discovery import discover
     from ingest.pipeline import ingest_source
 
     archive = Archive(settings.archive_dir)
     if not (entries := archive.entries()):
         return
     say(f"base de construction reconstruite à partir de l'archive {archive.root} ({len(entries)} fichier(s) chargés)…")
+    for entry in archive.missing():
+        say(f"  archive : contenu absent de l'archive, non rechargé : {entry.path} ({entry.sha256[:12]}) ; "
+            "redéposez le fichier dans le dossier d'arrivée")
     labels = {spec.name: spec.label for spec in sources}
 
     def ingest(spec: SourceSpec, landing):
@@ -361,7 +363,7 @@ def restore_from_archive(settings: Settings, sources: list[SourceSpec]) -> None:
             say(f"  archive : {labels[spec.name]} : NON RECHARGÉ : {violation}")
         return report
 
-    replay(archive, sources, ingest, discover)
+    replay(archive, sources, ingest)
 
 
 MIN_FREE_BYTES = 64 * 2**20  # or 3x the current build and published files, when larger

@@ -95,7 +95,7 @@ def test_a_file_is_archived_once_and_a_correction_supersedes_it_while_both_stay(
     assert all(archive.content_path(v.sha256).is_file() for v in versions)  # both kept
     rebuilt = tmp_path / "rebuilt.duckdb"
     replay(archive, SOURCE_LIST, lambda spec, lnd: ingest_source(spec, lnd, rebuilt, tmp_path / "q", True,
-                                                                  log=lambda _l: None), discover)
+                                                                  log=lambda _l: None))
     assert legacy_value(rebuilt) == (corrected, "NIVCOMTOTAL2018.csv")  # the newer supersedes
 
 
@@ -117,7 +117,7 @@ def test_the_build_database_is_rebuilt_from_the_archive_alone_to_the_same_rows(t
     shutil.rmtree(landing)  # the landing folder is gone too: the archive alone
     rebuilt = tmp_path / "rebuilt.duckdb"
     replay(archive, SOURCE_LIST, lambda spec, lnd: ingest_source(spec, lnd, rebuilt, tmp_path / "q", True,
-                                                                  log=lambda _l: None), discover)
+                                                                  log=lambda _l: None))
 
     before, after = raw_tables(build_db, skip=personal_tables), raw_tables(rebuilt, skip=personal_tables)
     before["_chargements"] = [row for row in before["_chargements"] if row[0].split(".")[1] not in personal_tables]
@@ -152,6 +152,21 @@ def test_a_withdrawn_file_is_left_out_of_the_rebuild(landing, tmp_path, capfd):
     assert main(["archive", "--landing", str(landing), "--warehouse", str(settings.warehouse)]) == 0
     listing = capfd.readouterr().out
     assert "caf/NIVCOMTOTAL2013.csv" in listing and "NIVCOMTOTAL2018.csv" not in listing
+
+
+def test_a_file_lost_from_the_archive_is_named_and_the_others_rebuilt(landing, tmp_path, capfd):
+    settings = Settings(landing_dir=landing, warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    archive = Archive(settings.archive_dir)
+    ingest_source(LEGACY, discover(landing), settings.build_db, tmp_path / "q", True, log=lambda _l: None,
+                  archive=archive)
+    lost = next(e for e in archive.entries() if e.path == "caf/NIVCOMTOTAL2018.csv")
+    archive.content_path(lost.sha256).unlink()
+    settings.build_db.unlink()
+
+    restore_from_archive(settings, SOURCE_LIST)
+
+    assert "contenu absent de l'archive, non rechargé : caf/NIVCOMTOTAL2018.csv" in capfd.readouterr().out
+    assert legacy_value(settings.build_db) is None and legacy_value(settings.build_db, year=2013) is not None
 
 
 def test_a_line_torn_by_a_crash_is_ignored(tmp_path, landing):
