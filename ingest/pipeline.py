@@ -9,6 +9,7 @@ collected so that one run tells the user everything that is wrong.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -231,15 +232,32 @@ def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, 
     raise PersonalDataLoadError(f"{spec.label} : chargement impossible de {extract.path.name} ({failure}) {personal.MASKED}")
 
 
+class ArchiveError(RuntimeError):
+    """A loaded file could not be archived (a full disk, a read-only folder)."""
+
+
 def archive_content(archive: Archive, spec: SourceSpec, extract: Extract, file_hash: str) -> None:
     """The file's bytes, safe before its load is committed (personal data is never duplicated)."""
     if not spec.personal:
-        archive.store(extract.path, file_hash)
+        with archive_errors(archive, extract):
+            archive.store(extract.path, file_hash)
 
 
-def archive_record(archive: Archive, spec: SourceSpec, file_hash: str, path: str, unit: str) -> None:
-    archive.record(ArchivedFile(file_hash, spec.name, path, unit, datetime.now().isoformat(timespec="seconds"),
-                                content=not spec.personal))
+def archive_record(archive: Archive, spec: SourceSpec, extract: Extract, file_hash: str, path: str, unit: str) -> None:
+    with archive_errors(archive, extract):
+        archive.record(ArchivedFile(file_hash, spec.name, path, unit, datetime.now().isoformat(timespec="seconds"),
+                                    content=not spec.personal))
+
+
+@contextlib.contextmanager
+def archive_errors(archive: Archive, extract: Extract):
+    try:
+        yield
+    except OSError as error:
+        raise ArchiveError(
+            f"archivage impossible de {extract.path.name} dans {archive.root} ({error.strerror or error}) ; "
+            "vérifiez l'espace disque et les droits du dossier d'archive, puis relancez"
+        ) from None
 
 
 def ingest_source(
@@ -298,7 +316,7 @@ def ingest_source(
                 if archive is not None and not archive.holds(file_hash, spec.name):
                     # Loaded by a run killed before it archived the file, or before the archive existed.
                     archive_content(archive, spec, extract, file_hash)
-                    archive_record(archive, spec, file_hash, display_path(extract.path, landing.root),
+                    archive_record(archive, spec, extract, file_hash, display_path(extract.path, landing.root),
                                    loaded_unit(con, spec.table, file_hash))
                 continue
             if named_unit is not None and extract.error is None and (
@@ -350,7 +368,7 @@ def ingest_source(
                 archive_content(archive, spec, extract, file_hash)
             loaded = load(con, spec, unit, unit_filter, extract, rows, file_hash)
             if archive is not None:
-                archive_record(archive, spec, file_hash, display_path(extract.path, landing.root), unit)
+                archive_record(archive, spec, extract, file_hash, display_path(extract.path, landing.root), unit)
             report.files_loaded.append(name)
             report.rows_loaded += loaded
             log(f"{prefix} : {loaded} lignes chargées (unité {unit})")

@@ -54,7 +54,8 @@ def personal_models() -> frozenset[str]:
     return frozenset(model.model for spec in SOURCE_LIST if spec.personal for model in spec.staging)
 
 
-FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError", "BuildDatabaseError", "PublicationError"}
+FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError", "BuildDatabaseError", "PublicationError",
+                 "ArchiveError"}
 
 
 def say(message: str) -> None:

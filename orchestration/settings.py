@@ -52,8 +52,9 @@ class Settings:
 
     @property
     def archive_dir(self) -> Path:
-        """Every file loaded into this build database, by content hash (ingest.archive)."""
-        return self.runtime_dir / "archive" / self.build_db.stem
+        """Every file loaded into this build database, by content hash (ingest.archive): beside
+        the landing and quarantine folders (`data/archive/`), one folder per build database."""
+        return self.landing_dir.parent / "archive" / self.build_db.stem
 
     @property
     def parquet_dir(self) -> Path:

@@ -26,7 +26,7 @@ from test_publish import build_with_mart, sha256
 
 from ingest.archive import Archive
 from ingest.discovery import discover
-from ingest.pipeline import BuildDatabaseError, IngestReport, ingest_source
+from ingest.pipeline import ArchiveError, BuildDatabaseError, IngestReport, ingest_source
 from ingest.registry import SOURCES
 from orchestration.publish.warehouse import PublicationError, publish
 from orchestration.settings import SAMPLE_DIR
@@ -247,3 +247,18 @@ def test_a_full_disk_while_loading_says_so_in_french_and_keeps_the_earlier_rows(
     assert "écriture impossible dans la base de construction en chargeant NIVCOMTOTAL2018.csv" in message
     assert "space" in message.lower() and "vérifiez l'espace disque" in message
     assert day.archived() == ["caf/NIVCOMTOTAL2013.csv"] and day.quarantined() == []
+
+
+def test_a_full_archive_disk_stops_the_load_before_it_is_committed(day, small_disk):
+    folder, mounted = small_disk
+    if not mounted:
+        pytest.skip("no size-limited folder here (tmpfs needs root)")
+    day.archive = Archive(folder / "archive")
+    (folder / "occupe").write_bytes(b"x" * (3 * 2**20 - 8192))  # the disk is all but full
+
+    with pytest.raises(ArchiveError) as failure:
+        day.drop("caf/NIVCOMTOTAL2018.csv", GOOD_2018)
+
+    assert "archivage impossible de NIVCOMTOTAL2018.csv" in str(failure.value)
+    assert "No space left on device" in str(failure.value)
+    assert day.years_loaded() == [2013]  # not loaded without its archive copy: the next night retries
