@@ -37,6 +37,18 @@ def newest_arrivals(settings: Settings) -> dict[str, dt.datetime]:
     return newest
 
 
+def archive_summary(settings: Settings) -> dict:
+    """What the archive holds: the files a rebuild would load again, and their size on disk."""
+    from ingest.archive import Archive
+
+    archive = Archive(settings.archive_dir)
+    entries = archive.entries()
+    contents = {e.sha256 for e in entries if e.content}
+    return {"dossier": str(archive.root), "fichiers": len(entries),
+            "octets": sum(archive.content_path(h).stat().st_size for h in contents if archive.content_path(h).is_file()),
+            "contenus_manquants": [e.path for e in archive.missing()]}
+
+
 def overdue_days(spec: SourceSpec, newest: dt.datetime | None, today: dt.date) -> int | None:
     """Days since the newest file when that is longer than the source's cadence allows."""
     if newest is None:
@@ -91,6 +103,7 @@ def collect(settings: Settings, sources: list[SourceSpec], today: dt.date | None
             loaded_at = loaded_at.astimezone().replace(tzinfo=None)  # local, like the archive's dates
             newest[name] = max(newest.get(name, loaded_at), loaded_at)
     newest.update(newest_arrivals(settings))
+    status["archive"] = archive_summary(settings)
     if status["base_de_construction"] == "lue":
         for spec in sources:
             if spec.name in newest:
@@ -126,6 +139,10 @@ def render(status: dict) -> str:
         latest[entry["source"]] = entry
     lines += [f"  {source} : {entry['fichier']} (unité {entry['unite']}, empreinte {entry['empreinte']}, "
               f"chargé le {french_datetime(entry['charge_le'])})" for source, entry in sorted(latest.items())]
+    archived = status["archive"]
+    lines.append(f"Archive : {archived['fichiers']} fichier(s) chargé(s), {archived['octets'] / 1e6:.1f} Mo "
+                 f"({archived['dossier']})")
+    lines += [f"  ✗ contenu absent de l'archive : {path}" for path in archived["contenus_manquants"]]
     if status["en_retard"]:
         lines.append("Sources en retard :")
         for late in status["en_retard"]:

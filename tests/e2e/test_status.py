@@ -30,6 +30,8 @@ def test_status_in_french_and_as_json(refreshed, capsys):
     sources = {entry["source"] for entry in found["entrees"]}
     assert {"caf_legacy", "structures_inventaire", "permis_louer", "suivi_plan_action"} <= sources
     assert all(len(entry["empreinte"]) == 12 for entry in found["entrees"])
+    assert found["archive"]["fichiers"] >= 40 and found["archive"]["contenus_manquants"] == []
+    assert f"Archive : {found['archive']['fichiers']} fichier(s) chargé(s)" in text
 
 
 def test_a_source_is_overdue_when_its_newest_file_is_older_than_its_cadence(refreshed):
