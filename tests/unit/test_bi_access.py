@@ -20,13 +20,14 @@ def attached_engine(warehouse) -> sa.Engine:
 
     @sa.event.listens_for(engine, "connect")
     def attach(connection, _record):
-        connection.execute(f"attach '{warehouse}' as ctg (read_only)")
+        connection.execute("attach ? as ctg (read_only)", [str(warehouse)])  # a path is a parameter
 
     return engine
 
 
 def test_sqlalchemy_readers_query_the_published_file_while_a_refresh_publishes(tmp_path):
-    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "ctg_parquet"
+    folder = tmp_path / "Communauté d'agglomération"  # a quote in the path, as real folder names have
+    warehouse, parquet = folder / "ctg.duckdb", folder / "ctg_parquet"
     builds = []
     for value in range(6):
         builds.append(tmp_path / f"b{value}.duckdb")
