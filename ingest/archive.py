@@ -43,6 +43,14 @@ def fsync_path(path: Path) -> None:
         os.close(descriptor)
 
 
+class AmbiguousWithdrawal(ValueError):
+    """A file name that several archived paths share."""
+
+    def __init__(self, paths: list[str]):
+        super().__init__(", ".join(paths))
+        self.paths = paths
+
+
 @dataclass(frozen=True)
 class ArchivedFile:
     sha256: str
@@ -88,10 +96,16 @@ class Archive:
         return any((e.sha256, e.source) == (sha256, source) for e in self.entries())
 
     def withdraw(self, wanted: str) -> list[ArchivedFile]:
-        """Withdraw the entries whose hash starts with `wanted`, or whose path or name is
-        `wanted`; returns them (none: nothing matched)."""
-        matched = [e for e in self.entries() if e.sha256.startswith(wanted.lower()) and len(wanted) >= 8
-                   or wanted in (e.path, Path(e.path).name)]
+        """Withdraw the entries whose hash starts with `wanted` (8 characters at least), or whose
+        path is `wanted`, or whose name is, when it names one path only; returns them (none:
+        nothing matched). A name shared by several paths (`2011/donnees_communes.csv` and
+        `2016/…`) raises AmbiguousWithdrawal: withdrawing every year was not what was meant."""
+        entries = self.entries()
+        matched = [e for e in entries if len(wanted) >= 8 and e.sha256.startswith(wanted.lower()) or e.path == wanted]
+        if not matched:
+            matched = [e for e in entries if Path(e.path).name == wanted]
+            if len(paths := sorted({e.path for e in matched})) > 1:
+                raise AmbiguousWithdrawal(paths)
         for entry in matched:
             self._append({"action": "retire", "sha256": entry.sha256, "source": entry.source, "path": entry.path,
                           "retire_le": datetime.now().isoformat(timespec="seconds")})

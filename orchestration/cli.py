@@ -526,12 +526,17 @@ def report(args: argparse.Namespace) -> int:
 
 
 def archive(args: argparse.Namespace) -> int:
-    from ingest.archive import Archive
+    from ingest.archive import AmbiguousWithdrawal, Archive
 
     settings = resolve_settings(args)
     archived = Archive(settings.archive_dir)
     if args.retirer:
-        withdrawn = archived.withdraw(args.retirer)
+        try:
+            withdrawn = archived.withdraw(args.retirer)
+        except AmbiguousWithdrawal as ambiguous:
+            print(f"ctg archive : plusieurs fichiers archivés s'appellent « {args.retirer} » : "
+                  f"{', '.join(ambiguous.paths)} ; donnez le chemin de celui à retirer", file=sys.stderr)
+            return 1
         if not withdrawn:
             print(f"ctg archive : aucun fichier archivé ne correspond à « {args.retirer} » (voir ctg archive)",
                   file=sys.stderr)

@@ -169,6 +169,22 @@ def test_a_file_lost_from_the_archive_is_named_and_the_others_rebuilt(landing, t
     assert legacy_value(settings.build_db) is None and legacy_value(settings.build_db, year=2013) is not None
 
 
+def test_a_name_several_years_share_is_not_withdrawn_without_its_path(tmp_path, capfd):
+    landing = sample_subset(tmp_path / "arrivee", SUBSET[2:4])  # 2011/ and 2016/donnees_communes.csv
+    settings = Settings(landing_dir=landing, warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    archive = Archive(settings.archive_dir)
+    ingest_source(SOURCES["insee_populations_legales"], discover(landing), settings.build_db, tmp_path / "q", True,
+                  log=lambda _l: None, archive=archive)
+    command = ["archive", "--landing", str(landing), "--warehouse", str(settings.warehouse), "--retirer"]
+
+    assert main([*command, "donnees_communes.csv"]) == 1
+    said = capfd.readouterr().err
+    assert "plusieurs fichiers archivés" in said and "insee/populations_legales/2011/donnees_communes.csv" in said
+    assert len(archive.entries()) == 2  # nothing withdrawn
+    assert main([*command, "insee/populations_legales/2011/donnees_communes.csv"]) == 0
+    assert [e.path for e in archive.entries()] == ["insee/populations_legales/2016/donnees_communes.csv"]
+
+
 def test_a_line_torn_by_a_crash_is_ignored(tmp_path, landing):
     archive = Archive(tmp_path / "archive")
     ingest_source(LEGACY, discover(landing), tmp_path / "b.duckdb", tmp_path / "q", True, log=lambda _l: None,
