@@ -20,6 +20,7 @@ class CtgSettingsResource(dg.ConfigurableResource):
     territory_epci: str
     use_sample: bool = False
     all_departement_communes: bool = False
+    departement: str = "62"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CtgSettingsResource:
@@ -29,6 +30,7 @@ class CtgSettingsResource(dg.ConfigurableResource):
             territory_epci=settings.territory_epci,
             use_sample=settings.use_sample,
             all_departement_communes=settings.all_departement_communes,
+            departement=settings.departement,
         )
 
     @property
@@ -39,4 +41,5 @@ class CtgSettingsResource(dg.ConfigurableResource):
             territory_epci=self.territory_epci,
             use_sample=self.use_sample,
             all_departement_communes=self.all_departement_communes,
+            departement=self.departement,
         )

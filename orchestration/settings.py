@@ -17,6 +17,7 @@ SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 DEFAULT_LANDING = PROJECT_ROOT / "data" / "landing"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "ctg.duckdb"
 DEFAULT_TERRITORY = "246200729"
+DEFAULT_DEPARTEMENT = "62"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
@@ -24,10 +25,14 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 class Settings:
     landing_dir: Path
     warehouse: Path  # the published DuckDB file
+    # One SIREN, several (comma-separated), all-in-departement[:DD] or all: see
+    # ingest.sources.territory.TerritorySpec.
     territory_epci: str
     use_sample: bool = False
     # Commune rows for every commune of the comparison département, not only the territory's.
     all_departement_communes: bool = False
+    # The département of `--territory all-in-departement` (that of the CAF).
+    departement: str = DEFAULT_DEPARTEMENT
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -39,6 +44,7 @@ class Settings:
             territory_epci=os.environ.get("CTG_TERRITORY_EPCI", DEFAULT_TERRITORY),
             use_sample=use_sample,
             all_departement_communes=is_true(os.environ.get("CTG_TOUTES_COMMUNES_DEPARTEMENT")),
+            departement=os.environ.get("CTG_DEPARTEMENT", DEFAULT_DEPARTEMENT),
         )
 
     @property

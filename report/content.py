@@ -64,17 +64,45 @@ class Report:
 
 
 class Warehouse:
-    """The published file, read-only; a mart that is absent reads as None."""
+    """The published file, read-only; a mart that is absent reads as None.
+
+    A refresh may compute several territories (`--territory A,B`, `all-in-departement`): the
+    report is the convention's, so every frame keeps the rows of the principal territory only
+    (its communes, its EPCI, its département; groups are the convention's)."""
 
     def __init__(self, path: Path):
         self.con = duckdb.connect(str(path), read_only=True)
         self.tables = {name for (name,) in self.con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        self.principal: tuple[str, str, set[str]] | None = None  # EPCI, département, communes
+        if "territoires" in self.tables:
+            rows = self.con.execute("select epci_siren, departement_code, code_commune from marts.territoires "
+                                    "where est_principal").fetchall()
+            if rows:
+                self.principal = (rows[0][0], rows[0][1], {code for (_, _, code) in rows})
 
     def frame(self, table: str, sql: str, params=()) -> pd.DataFrame | None:
         if table not in self.tables:
             return None
-        return self.con.execute(sql, list(params)).df()
+        return self.principal_rows(self.con.execute(sql, list(params)).df())
+
+    def principal_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.principal is None:
+            return frame
+        epci, dep, communes = self.principal
+        keep = pd.Series(True, index=frame.index)
+        if {"territoire_niveau", "territoire_code"} <= set(frame.columns):
+            # A NULL code is the convention's own level (marts.evaluation: "the EPCI").
+            level, code = frame["territoire_niveau"], frame["territoire_code"]
+            keep &= code.isna() | (
+                ((level != "commune") | code.isin(communes)) & ((level != "epci") | (code == epci))
+                & ((level != "departement") | (code == dep))
+            )
+        if "code_commune" in frame.columns:
+            keep &= frame["code_commune"].isin(communes)
+        if "est_territoire_principal" in frame.columns:
+            keep &= frame["est_territoire_principal"].fillna(False).astype(bool)
+        return frame[keep].reset_index(drop=True)
 
     def close(self) -> None:
         self.con.close()
@@ -107,8 +135,11 @@ def build(path: Path) -> Report:
 
 
 def identity(warehouse: Warehouse) -> tuple[str, str, str | None, str | None]:
-    found = warehouse.frame("diagnostic_territoire", "select any_value(epci_libelle), any_value(departement_libelle), "
-                            "any_value(epci_code), any_value(departement_code) from marts.diagnostic_territoire")
+    found = warehouse.frame("diagnostic_territoire", "select epci_libelle, departement_libelle, epci_code, departement_code, "
+                            "* from marts.diagnostic_territoire")  # the principal territory's rows (Warehouse)
+    if found is None or found.empty:
+        found = warehouse.frame("territoires", "select epci_libelle, departement_libelle, epci_siren, departement_code "
+                                "from marts.territoires where est_principal limit 1")
     if found is None or found.empty or pd.isna(found.iat[0, 0]):
         found = warehouse.frame("indicateurs", "select any_value(territoire_libelle) filter (where territoire_niveau = 'epci'), "
                                 "any_value(territoire_libelle) filter (where territoire_niveau = 'departement'), "
@@ -117,12 +148,12 @@ def identity(warehouse: Warehouse) -> tuple[str, str, str | None, str | None]:
                                 "from marts.indicateurs")
     if found is None or found.empty:
         return "Territoire", "Département", None, None
-    epci, dep, epci_code, dep_code = found.iloc[0].tolist()
+    epci, dep, epci_code, dep_code = found.iloc[0, :4].tolist()
     return epci or "Territoire", dep or "Département", epci_code, dep_code
 
 
 def commune_names(warehouse: Warehouse) -> list[str]:
-    found = warehouse.frame("communes_non_dotees", "select distinct libelle_commune from marts.communes_non_dotees "
+    found = warehouse.frame("communes_non_dotees", "select distinct code_commune, libelle_commune from marts.communes_non_dotees "
                             "order by libelle_commune")
     if found is None or found.empty:
         return []
@@ -133,7 +164,7 @@ def theme_sections(warehouse: Warehouse, territory: str, departement: str, epci:
     latest = warehouse.frame("diagnostic_territoire", "select * from marts.diagnostic_territoire order by ordre")
     series = warehouse.frame(
         "indicateurs",
-        "select i.indicateur_code, i.territoire_niveau, i.annee, i.valeur, i.est_approximatif, i.source, "
+        "select i.indicateur_code, i.territoire_niveau, i.territoire_code, i.annee, i.valeur, i.est_approximatif, i.source, "
         "c.libelle, c.unite, c.theme, c.ordre from marts.indicateurs i "
         "join marts.indicateurs_catalogue c using (indicateur_code) "
         "where i.territoire_niveau in ('epci', 'departement') order by c.ordre, i.annee",
@@ -287,7 +318,8 @@ def families_by_commune(warehouse: Warehouse) -> Section:
     section = Section("communes", "Allocataires et précarité par commune")
     found = warehouse.frame(
         "indicateurs",
-        "select indicateur_code, territoire_libelle, annee, valeur, source from marts.indicateurs "
+        "select indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee, valeur, source "
+        "from marts.indicateurs "
         "where territoire_niveau = 'commune' and indicateur_code in ('nb_allocataires', 'part_rsa') and valeur is not null "
         "qualify annee = max(annee) over (partition by indicateur_code)")
     if found is None:

@@ -150,8 +150,7 @@ def resolve_territory(
         if communes is None:
             raise ContractError.single(
                 "(dossier d'arrivée)", "territoire_inconnu",
-                f"territoire {epci_siren} inconnu : déposez le fichier de composition des EPCI "
-                "de l'INSEE (Intercommunalite_Metropole_au_01-01-AAAA.xlsx) dans le dossier d'arrivée",
+                f"territoire {epci_siren} inconnu : {DROP_COMPOSITION}",
             )
     if cog is not None:  # the COG has the official names
         names = cog.set_index("code_commune")["libelle_commune"]
@@ -168,3 +167,86 @@ def resolve_territory(
         communes=communes[TERRITORY_COLUMNS],
         origin=origin,
     )
+
+
+DROP_COMPOSITION = (
+    "déposez le fichier de composition des EPCI de l'INSEE "
+    "(Intercommunalite_Metropole_au_01-01-AAAA.xlsx) dans le dossier d'arrivée"
+)
+SIREN = re.compile(r"^\d{9}$")
+ALL = "all"
+ALL_IN_DEPARTEMENT = "all-in-departement"
+DEFAULT_DEPARTEMENT = "62"  # the CAF du Pas-de-Calais
+
+
+@dataclass(frozen=True)
+class TerritorySpec:
+    """What `--territory` asks for: SIRENs, every EPCI of a département, or every EPCI.
+
+    Written `246200729`, `246200729,200040715`, `all-in-departement` (the département of
+    `CTG_DEPARTEMENT`, default 62), `all-in-departement:59` or `all`; tokens combine with commas.
+    The principal territory (the convention: its report, its evaluation) is the first SIREN
+    written, else the default territory when it is among those computed, else the first.
+    """
+
+    sirens: tuple[str, ...] = ()
+    departements: tuple[str, ...] = ()
+    every_epci: bool = False
+
+    @property
+    def needs_composition(self) -> bool:
+        return self.every_epci or bool(self.departements)
+
+
+def parse_territory_spec(text: str, default_departement: str = DEFAULT_DEPARTEMENT) -> TerritorySpec:
+    """The territories of `--territory`; ValueError (French) for a token that is none."""
+    sirens: list[str] = []
+    departements: list[str] = []
+    every_epci = False
+    for token in (part.strip() for part in str(text).split(",")):
+        keyword, _, departement = token.partition(":")
+        if SIREN.match(token):
+            if token not in sirens:
+                sirens.append(token)
+        elif token.lower() == ALL:
+            every_epci = True
+        elif keyword.lower() == ALL_IN_DEPARTEMENT:
+            code = (departement or default_departement).strip().upper()
+            if not re.match(r"^(\d\d|2[AB]|9[78]\d)$", code):
+                raise ValueError(f"département « {code} » invalide dans --territory « {text} »")
+            departements.append(code)
+        else:
+            raise ValueError(
+                f"territoire « {token} » invalide dans --territory « {text} » : attendu un SIREN d'EPCI "
+                f"(9 chiffres), plusieurs séparés par des virgules, {ALL_IN_DEPARTEMENT}[:DD] ou {ALL}"
+            )
+    return TerritorySpec(tuple(sirens), tuple(departements), every_epci)
+
+
+def resolve_territories(
+    spec: TerritorySpec, composition: pd.DataFrame | None, cog: pd.DataFrame | None, origin: str,
+    default_siren: str = "246200729",
+) -> list[Territory]:
+    """Every territory `spec` asks for, the principal first (see TerritorySpec)."""
+    wanted = list(spec.sirens)
+    if spec.needs_composition:
+        if composition is None:
+            raise ContractError.single(
+                "(dossier d'arrivée)", "territoire_inconnu",
+                f"--territory {ALL} ou {ALL_IN_DEPARTEMENT} lit la liste des EPCI : {DROP_COMPOSITION}",
+            )
+        epcis = composition[composition["epci_siren"].str.match(SIREN.pattern)]
+        # An EPCI belongs to the département of most of its communes.
+        home = epcis.groupby("epci_siren")["dep_code"].agg(lambda deps: deps.mode().iloc[0])
+        chosen = home.index if spec.every_epci else home.index[home.isin(spec.departements)]
+        if not spec.every_epci and chosen.empty:
+            raise ContractError.single(
+                origin, "territoire_inconnu",
+                f"aucun EPCI du département {', '.join(spec.departements)} dans le fichier de composition des EPCI",
+            )
+        extra = sorted(set(chosen) - set(wanted))
+        if not wanted and default_siren in extra:  # the default convention stays the principal one
+            extra.remove(default_siren)
+            wanted.append(default_siren)
+        wanted += extra
+    return [resolve_territory(siren, composition, cog, origin) for siren in wanted]

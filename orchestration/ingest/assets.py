@@ -19,8 +19,9 @@ from ingest.errors import ContractError
 from ingest.load import ensure_table
 from ingest.pipeline import IngestReport, display_path, ingest_source
 from ingest.registry import SOURCE_LIST, SOURCES, SourceSpec
-from ingest.sources.territory import resolve_territory
+from ingest.sources.territory import parse_territory_spec, resolve_territories
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
+from orchestration.settings import DEFAULT_TERRITORY
 from orchestration.status import OVERDUE_AFTER_DAYS, newest_arrivals, overdue_days
 
 CONTRACT_CHECK = "contrat_du_fichier"
@@ -162,7 +163,8 @@ def build_territory_asset(sources: list[SourceSpec]) -> dg.AssetsDefinition:
         source: ledger, quarantine, report), or the bundled referential."""
         settings = ctg.settings
         report = IngestReport(source="territoire")
-        frame = territory = None
+        frame = None
+        territories = []
         settings.build_db.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(settings.build_db)) as con:
             for spec in (SOURCES["insee_cog_communes"], SOURCES["insee_epci_composition"]):
@@ -171,11 +173,19 @@ def build_territory_asset(sources: list[SourceSpec]) -> dg.AssetsDefinition:
             cog, _cog_file = latest_edition(con, SOURCES["insee_cog_communes"].table)
         try:
             origin = composition_file or "référentiel intégré"
-            territory = resolve_territory(settings.territory_epci, composition, cog, origin)
-            frame = territory.communes.assign(
-                dep_comparaison=territory.dep_code,
-                dep_comparaison_libelle=territory.dep_libelle,
-                origine=territory.origin,
+            spec = parse_territory_spec(settings.territory_epci, settings.departement)
+            territories = resolve_territories(spec, composition, cog, origin, DEFAULT_TERRITORY)
+            frame = pd.concat(
+                [
+                    territory.communes.assign(
+                        dep_comparaison=territory.dep_code,
+                        dep_comparaison_libelle=territory.dep_libelle,
+                        origine=territory.origin,
+                        est_principal=index == 0,
+                    )
+                    for index, territory in enumerate(territories)
+                ],
+                ignore_index=True,
             )
             report.violations = quality.validate(quality.TERRITORY_RULES, frame.assign(ligne=range(2, len(frame) + 2)), origin)
         except ContractError as error:
@@ -185,9 +195,11 @@ def build_territory_asset(sources: list[SourceSpec]) -> dg.AssetsDefinition:
                 con.register("territory", frame)
                 con.execute("create or replace table raw.territoire_communes as select * from territory")
             report.rows_loaded = len(frame)
+            principal = territories[0]
             context.log.info(
-                f"territoire {territory.epci_siren} ({territory.epci_libelle}) : {len(frame)} communes, "
-                f"département de comparaison {territory.dep_code} ({territory.dep_libelle}), source : {territory.origin}"
+                f"territoire {principal.epci_siren} ({principal.epci_libelle}) : {len(principal.communes)} communes, "
+                f"département de comparaison {principal.dep_code} ({principal.dep_libelle}), source : {principal.origin}"
+                + (f" ; et {len(territories) - 1} autres EPCI ({len(frame)} communes en tout)" if len(territories) > 1 else "")
             )
         else:
             for violation in report.violations:

@@ -35,8 +35,9 @@ HEADER = "generated from ingest/registry.py by `make dbt-registry`: do not edit"
 TERRITORY_TABLE = {
     "name": "territoire_communes",
     "description": (
-        "Communes de l'EPCI du territoire (fichier de composition des EPCI de l'INSEE le plus récent, "
-        "ou référentiel intégré), avec l'EPCI et le département de comparaison sur chaque ligne."
+        "Communes des EPCI du rafraîchissement (--territory ; fichier de composition des EPCI de l'INSEE "
+        "le plus récent, ou référentiel intégré), avec l'EPCI, le département de comparaison et "
+        "est_principal (l'EPCI de la convention) sur chaque ligne."
     ),
     "meta": {"dagster": {"asset_key": ["raw", "territoire_communes"]}, "donnees_personnelles": False},
 }

@@ -32,6 +32,7 @@ EXPECTED_UNIT_TESTS = {
     "int_indicateurs__communes__legacy_wins_over_portal_per_indicator_year",
     "int_communes__variables__population_year_latest_at_or_before",
     "int_indicateurs__territoires__ratios_rebuilt_from_sums",
+    "int_indicateurs__territoires__several_territories_in_one_refresh",
     "indicateurs__no_5_year_variation_across_sources",
     "int_structures__annees__counted_when_open_on_31_december",
     "int_offre__communes__opening_in_2023_changes_2023_not_2021",
@@ -43,7 +44,7 @@ EXPECTED_UNIT_TESTS = {
 
 TERRITORY_COLUMNS = (
     "code_commune varchar, libelle_commune varchar, epci_siren varchar, epci_libelle varchar, "
-    "dep_code varchar, dep_comparaison varchar, dep_comparaison_libelle varchar, origine varchar"
+    "dep_code varchar, dep_comparaison varchar, dep_comparaison_libelle varchar, origine varchar, est_principal boolean"
 )
 
 

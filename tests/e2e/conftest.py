@@ -51,7 +51,7 @@ class SharedRefresh:
 def isolated_env():
     with pytest.MonkeyPatch.context() as patch:
         for name in ("DAGSTER_HOME", "CTG_LANDING_DIR", "CTG_WAREHOUSE", "CTG_TERRITORY_EPCI", "CTG_SAMPLE",
-                     "CTG_TOUTES_COMMUNES_DEPARTEMENT", "CTG_PSEUDO_KEY"):
+                     "CTG_TOUTES_COMMUNES_DEPARTEMENT", "CTG_PSEUDO_KEY", "CTG_DEPARTEMENT"):
             patch.delenv(name, raising=False)
         yield patch
 

@@ -189,7 +189,7 @@ def test_published_mart_has_the_contract_columns(refreshed):
     tables = {r[0] for r in published(refreshed[1], "select table_name from information_schema.tables")}
     assert tables == {"indicateurs", "indicateurs_catalogue", "diagnostic_territoire", "structures", "offre_structures",
                       "focus_petite_enfance", "communes_non_dotees", "financements_caf", "permis_louer_communes",
-                      "permis_louer_anomalies", "evaluation", "evaluation_axes"}
+                      "permis_louer_anomalies", "evaluation", "evaluation_axes", "territoires"}
 
 
 AXE_10 = {"nb_dossiers_deposes", "nb_logements_visites", "nb_autorisations", "nb_refus", "nb_rejets", "nb_accords_tacites",
@@ -409,8 +409,14 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
     assert "fichiers non reconnus, ignorés (1) : export_commune.csv" in progress
 
 
-def test_another_epci_is_a_matter_of_configuration(tmp_path, isolated_env, monkeypatch):
+def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(tmp_path, isolated_env, monkeypatch):
+    """`--territory 200000001,all-in-departement`: the CC (first, so the convention's) and every
+    other EPCI of the Pas-de-Calais in the composition file (the CAB), not the Nord's."""
+    import csv
+
     from openpyxl import Workbook
+
+    from orchestration.settings import PROJECT_ROOT
 
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_DIR, landing)
@@ -424,27 +430,38 @@ def test_another_epci_is_a_matter_of_configuration(tmp_path, isolated_env, monke
     members = ["62910", "62911", "62912"]
     for code in members:
         sheet.append([code, f"Commune synthétique {code}", "200000001", "CC de test", "62", "32"])
-    sheet.append(["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62", "32"])
+    with (PROJECT_ROOT / "ingest" / "reference" / "territoire_246200729.csv").open(encoding="utf-8") as handle:
+        cab = [row["code_commune"] for row in csv.DictReader(handle)]
+    for code in cab:
+        sheet.append([code, f"Commune {code}", "246200729", "CA du Boulonnais", "62", "32"])
+    sheet.append(["59350", "Lille", "200093201", "Métropole Européenne de Lille", "59", "32"])
     workbook.save(landing / "Intercommunalite_Metropole_au_01-01-2024.xlsx")
     warehouse = tmp_path / "ctg.duckdb"
 
-    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse), "--territory", "200000001"]) == 0
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse),
+                 "--territory", "200000001,all-in-departement"]) == 0
 
-    communes = published(warehouse, "select distinct territoire_code from marts.indicateurs where territoire_niveau = 'commune' order by 1")
-    assert [c for (c,) in communes] == members
-    [(epci_name, allocataires)] = published(
-        warehouse,
-        "select territoire_libelle, valeur from marts.indicateurs where territoire_niveau = 'epci' "
-        "and territoire_code = '200000001' and indicateur_code = 'nb_allocataires' and annee = 2018",
-    )
+    communes = published(warehouse, "select distinct territoire_code from marts.indicateurs where territoire_niveau = 'commune'")
+    assert sorted(c for (c,) in communes) == sorted(members + cab)
+    epcis = published(warehouse, "select territoire_code, territoire_libelle, valeur from marts.indicateurs "
+                                 "where territoire_niveau = 'epci' and indicateur_code = 'nb_allocataires' and annee = 2018 "
+                                 "order by 1")
     [(commune_sum,)] = published(
         warehouse,
         "select sum(valeur) from marts.indicateurs where territoire_niveau = 'commune' "
-        "and indicateur_code = 'nb_allocataires' and annee = 2018",
+        "and territoire_code in (?, ?, ?) and indicateur_code = 'nb_allocataires' and annee = 2018", members,
     )
-    assert epci_name == "CC de test" and allocataires == commune_sum
-    # The département comparison does not depend on the territory.
+    # Each EPCI its own communes: the CAB's figure is the one of the CAB alone (Annexe 1).
+    assert epcis == [("200000001", "CC de test", commune_sum), ("246200729", "CA du Boulonnais", 25829)]
+    # The département, shared by both, once, and independent of the territories.
     assert figure(warehouse, "departement", "62", "nb_allocataires", 2018)[0] == 300038
+    diagnostic = published(warehouse, "select epci_code, bool_and(est_territoire_principal), count(*) "
+                                      "from marts.diagnostic_territoire group by 1 order by 1")
+    assert [(code, principal) for code, principal, _ in diagnostic] == [("200000001", True), ("246200729", False)]
+    # The report is the convention's: the CC's, its communes only.
+    html = (tmp_path / "rapport" / "rapport_ctg.html").read_text(encoding="utf-8")
+    assert "CC de test" in html and "Commune synthétique 62910" in html
+    assert "Commune 62160" not in html  # Boulogne-sur-Mer, a CAB commune, by its name in the composition file
 
 
 def test_a_refresh_already_running_is_refused_in_french(tmp_path, isolated_env, capsys):

@@ -2,7 +2,14 @@ import pytest
 from openpyxl import Workbook
 
 from ingest.errors import ContractError
-from ingest.sources.territory import read_cog_communes, read_epci_composition, resolve_territory
+from ingest.sources.territory import (
+    TerritorySpec,
+    parse_territory_spec,
+    read_cog_communes,
+    read_epci_composition,
+    resolve_territories,
+    resolve_territory,
+)
 
 
 def epci_workbook(path, rows):
@@ -65,3 +72,54 @@ def test_epci_absent_from_the_composition_file_is_an_error(tmp_path):
     with pytest.raises(ContractError) as error:
         resolve_territory("200000000", read_epci_composition(path), None, path.name)
     assert error.value.violations[0].rule == "territoire_inconnu"
+
+
+def test_territory_option_accepts_sirens_a_departement_or_all():
+    assert parse_territory_spec("246200729") == TerritorySpec(sirens=("246200729",))
+    assert parse_territory_spec(" 246200729, 200000001,246200729") == TerritorySpec(sirens=("246200729", "200000001"))
+    assert parse_territory_spec("all-in-departement") == TerritorySpec(departements=("62",))
+    assert parse_territory_spec("all-in-departement", "59").departements == ("59",)
+    assert parse_territory_spec("ALL-IN-DEPARTEMENT:2a").departements == ("2A",)
+    assert parse_territory_spec("all") == TerritorySpec(every_epci=True)
+    with pytest.raises(ValueError, match="« Boulonnais » invalide.*all-in-departement"):
+        parse_territory_spec("246200729,Boulonnais")
+    with pytest.raises(ValueError, match="département « 999 » invalide"):
+        parse_territory_spec("all-in-departement:999")
+
+
+def composition_of_three_epcis(tmp_path):
+    return read_epci_composition(epci_workbook(
+        tmp_path / "Intercommunalite_Metropole_au_01-01-2024.xlsx",
+        [
+            ["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62", "32"],
+            ["62193", "Calais", "246200364", "CA Grand Calais Terres et Mers", "62", "32"],
+            ["62548", "Marck", "246200364", "CA Grand Calais Terres et Mers", "62", "32"],
+            # An EPCI across two départements belongs to that of most of its communes.
+            ["59001", "Commune du Nord", "200000002", "CC à cheval", "59", "32"],
+            ["59002", "Autre commune du Nord", "200000002", "CC à cheval", "59", "32"],
+            ["62002", "Commune du Pas-de-Calais", "200000002", "CC à cheval", "62", "32"],
+            ["97501", "Saint-Pierre", "ZZZZZZZZZ", "Sans objet", "975", "00"],
+        ],
+    ))
+
+
+def test_all_in_departement_takes_each_epci_of_the_departement_the_default_convention_first(tmp_path):
+    composition = composition_of_three_epcis(tmp_path)
+    territories = resolve_territories(parse_territory_spec("all-in-departement"), composition, None, "c.xlsx")
+    assert [t.epci_siren for t in territories] == ["246200729", "246200364"]
+    nord = resolve_territories(parse_territory_spec("all-in-departement:59"), composition, None, "c.xlsx")
+    assert [(t.epci_siren, t.dep_code, len(t.communes)) for t in nord] == [("200000002", "59", 3)]
+    # The first SIREN written is the principal territory, whatever else is asked.
+    mixed = resolve_territories(parse_territory_spec("246200364,all"), composition, None, "c.xlsx")
+    assert [t.epci_siren for t in mixed] == ["246200364", "200000002", "246200729"]
+
+
+def test_all_without_the_composition_file_says_what_to_drop():
+    with pytest.raises(ContractError) as error:
+        resolve_territories(parse_territory_spec("all"), None, None, "")
+    assert "Intercommunalite_Metropole_au_01-01-AAAA.xlsx" in str(error.value)
+
+
+def test_a_departement_without_epci_in_the_composition_file_is_refused(tmp_path):
+    with pytest.raises(ContractError, match="aucun EPCI du département 80"):
+        resolve_territories(parse_territory_spec("all-in-departement:80"), composition_of_three_epcis(tmp_path), None, "c")

@@ -18,8 +18,10 @@ with indicateurs as (
     select * from {{ ref('plan_action_indicateurs') }}
 ),
 
+-- The convention's EPCI: the principal territory of the refresh.
 territoire as (
     select * from {{ ref('stg_ref__territoire') }}
+    where est_principal
 ),
 
 -- The published figures (one per indicator, territory and year, sources already arbitrated),
@@ -38,6 +40,7 @@ activite as (
 
 communes as (
     select * from {{ ref('stg_ref__territoire_communes') }}
+    where est_principal
 ),
 
 group_communes as (

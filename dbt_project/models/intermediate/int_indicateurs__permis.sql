@@ -38,11 +38,14 @@ territoire_communes as (
     select * from {{ ref('stg_ref__territoire_communes') }}
 ),
 
+-- The perimeter communes of the EPCIs the refresh computes.
 perimeter as (
     select
         perimeter_seed.code_commune,
         perimeter_seed.annee_debut,
-        territoire_communes.libelle_commune
+        territoire_communes.libelle_commune,
+        territoire.epci_siren,
+        territoire.epci_libelle
     from perimeter_seed
     inner join territoire
         on perimeter_seed.epci_siren = territoire.epci_siren
@@ -205,8 +208,8 @@ by_level as (
     select
         indicator_years.indicateur_code,
         'epci' as territoire_niveau,
-        territoire.epci_siren as territoire_code,
-        territoire.epci_libelle as territoire_libelle,
+        perimeter_epcis.epci_siren as territoire_code,
+        perimeter_epcis.epci_libelle as territoire_libelle,
         indicator_years.annee,
         count(all_events.dossier) as n,
         median(all_events.delai) as mediane
@@ -216,7 +219,13 @@ by_level as (
             annee
         from indicator_years
     ) as indicator_years
-    cross join territoire
+    -- Each EPCI where the permis applies.
+    cross join (
+        select distinct
+            epci_siren,
+            epci_libelle
+        from perimeter
+    ) as perimeter_epcis
     left join all_events
         on indicator_years.indicateur_code = all_events.indicateur_code
         and indicator_years.annee = all_events.annee
@@ -225,6 +234,7 @@ by_level as (
             select 1 from perimeter
             where perimeter.code_commune = all_events.code_commune
                 and perimeter.annee_debut <= all_events.annee
+                and perimeter.epci_siren = perimeter_epcis.epci_siren
         )
     group by all
 ),

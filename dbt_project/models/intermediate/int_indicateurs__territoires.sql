@@ -18,6 +18,14 @@ territoire as (
     select * from {{ ref('stg_ref__territoire') }}
 ),
 
+-- The comparison départements of the territories (several EPCIs may share one).
+departements as (
+    select distinct
+        dep_code,
+        dep_libelle
+    from territoire
+),
+
 territoire_communes as (
     select * from {{ ref('stg_ref__territoire_communes') }}
 ),
@@ -66,39 +74,41 @@ commune_level as (
     where (
         territoire_communes.code_commune is not null
         {% if var('toutes_communes_departement', false) %}
-            or communes.dep_code in (select territoire.dep_code from territoire)
+            or communes.dep_code in (select departements.dep_code from departements)
         {% endif %}
     )
     -- A count of communes has no commune figure.
     and communes.indicateur_code <> 'nb_communes_avec_alsh'
 ),
 
--- Each commune row once per level it belongs to: the EPCI (its communes), the comparison
--- département (all of its communes in the extracts), and the groups it is a member of (with
--- the group's number of communes).
+-- Each commune row once per level it belongs to: its EPCI (when the refresh computes it), the
+-- comparison département (all of its communes in the extracts), and the groups it is a member
+-- of (with the group's number of communes). `perimetre`: the commune's EPCI among those
+-- computed, '' for a commune outside them.
 level_members as (
     select
         communes.*,
         'epci' as territoire_niveau,
         territoire.epci_siren as territoire_code,
         territoire.epci_libelle as territoire_libelle,
-        false as hors_territoire,
+        territoire.epci_siren as perimetre,
         cast(null as bigint) as membres
     from communes
     inner join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
-    cross join territoire
+    inner join territoire
+        on territoire_communes.epci_siren = territoire.epci_siren
     union all
     select
         communes.*,
         'departement' as territoire_niveau,
-        territoire.dep_code as territoire_code,
-        territoire.dep_libelle as territoire_libelle,
-        territoire_communes.code_commune is null as hors_territoire,
+        departements.dep_code as territoire_code,
+        departements.dep_libelle as territoire_libelle,
+        coalesce(territoire_communes.epci_siren, '') as perimetre,
         cast(null as bigint) as membres
     from communes
-    inner join territoire
-        on communes.dep_code = territoire.dep_code
+    inner join departements
+        on communes.dep_code = departements.dep_code
     left join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
     union all
@@ -107,7 +117,7 @@ level_members as (
         'groupement' as territoire_niveau,
         group_communes.groupement_code as territoire_code,
         group_communes.groupement_libelle as territoire_libelle,
-        false as hors_territoire,
+        group_communes.groupement_code as perimetre,
         group_sizes.membres
     from communes
     inner join group_communes
@@ -137,9 +147,10 @@ summed_levels as (
         min(priorite) as priorite
     from level_members
     group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
-    -- A département figure needs communes beyond the territory; a group's, all of its communes
+    -- A département figure needs communes beyond one territory (extracts of a single EPCI would
+    -- give the EPCI's figure under the département's name); a group's, all of its communes
     -- (the offer of a group reaching beyond the territory's inventory would be partial).
-    having (territoire_niveau <> 'departement' or count(*) filter (where hors_territoire) > 0)
+    having (territoire_niveau <> 'departement' or count(distinct perimetre) > 1)
         and (territoire_niveau <> 'groupement' or count(distinct code_commune) = max(membres))
 ),
 
@@ -153,7 +164,7 @@ published_levels as (
         case onape.territoire_niveau
             when 'commune' then territoire_communes.libelle_commune
             when 'epci' then territoire.epci_libelle
-            when 'departement' then territoire.dep_libelle
+            when 'departement' then departements.dep_libelle
         end as territoire_libelle,
         onape.annee,
         onape.valeur as numerateur,
@@ -167,11 +178,18 @@ published_levels as (
         on onape.territoire_niveau = 'commune'
         and onape.territoire_code = territoire_communes.code_commune
     left join territoire
-        on (onape.territoire_niveau = 'epci' and onape.territoire_code = territoire.epci_siren)
-        or (onape.territoire_niveau = 'departement' and onape.territoire_code = territoire.dep_code)
+        on onape.territoire_niveau = 'epci'
+        and onape.territoire_code = territoire.epci_siren
+    left join departements
+        on onape.territoire_niveau = 'departement'
+        and onape.territoire_code = departements.dep_code
     where onape.mesure = 'txcouv'
         and onape.variable = 'txcouv'
-        and (territoire_communes.code_commune is not null or territoire.epci_siren is not null)
+        and (
+            territoire_communes.code_commune is not null
+            or territoire.epci_siren is not null
+            or departements.dep_code is not null
+        )
 ),
 
 final as (

@@ -19,8 +19,9 @@ territoire_communes as (
     select * from {{ ref('stg_ref__territoire_communes') }}
 ),
 
-territoire as (
-    select * from {{ ref('stg_ref__territoire') }}
+-- The comparison départements of the territories (several EPCIs may share one).
+departements as (
+    select distinct dep_code from {{ ref('stg_ref__territoire') }}
 ),
 
 -- The territory's communes, and the département's other communes with a social-life structure.
@@ -33,12 +34,12 @@ communes as (
     union
     select distinct
         structure_years.code_commune,
-        territoire.dep_code,
+        departements.dep_code,
         true as hors_territoire
     from structure_years
-    cross join territoire
+    inner join departements
+        on structure_years.code_commune like departements.dep_code || '%'
     where structure_years.type in ('CENTRE_SOCIAL', 'EVS')
-        and structure_years.code_commune like territoire.dep_code || '%'
         and structure_years.code_commune not in (select territoire_communes.code_commune from territoire_communes)
 ),
 

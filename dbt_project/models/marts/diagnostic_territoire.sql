@@ -1,6 +1,7 @@
 {#
-  The convention's diagnostic tables (Annexe 1): one row per indicator, for its latest year
-  at EPCI level, "Année Réf | EPCI | variation 5 ans | département | variation".
+  The convention's diagnostic tables (Annexe 1): one row per territory (EPCI) and indicator,
+  for its latest year at EPCI level, "Année Réf | EPCI | variation 5 ans | département |
+  variation". `est_territoire_principal` marks the convention's EPCI (the report's).
 #}
 with indicateurs as (
     select * from {{ ref('indicateurs') }}
@@ -27,10 +28,11 @@ departement as (
 latest_year as (
     select
         indicateur_code,
+        territoire_code,
         max(annee) as annee
     from epci
     where valeur is not null
-    group by indicateur_code
+    group by indicateur_code, territoire_code
 ),
 
 final as (
@@ -50,17 +52,21 @@ final as (
         departement.valeur as valeur_departement,
         departement.variation_5ans_pct as variation_5ans_departement_pct,
         epci.est_approximatif or coalesce(departement.est_approximatif, false) as est_approximatif,
-        epci.source
+        epci.source,
+        territoire.est_principal as est_territoire_principal
     from latest_year
     inner join epci
         on latest_year.indicateur_code = epci.indicateur_code
+        and latest_year.territoire_code = epci.territoire_code
         and latest_year.annee = epci.annee
+    inner join territoire
+        on latest_year.territoire_code = territoire.epci_siren
     left join departement
         on latest_year.indicateur_code = departement.indicateur_code
         and latest_year.annee = departement.annee
+        and territoire.dep_code = departement.territoire_code
     inner join catalogue
         on latest_year.indicateur_code = catalogue.indicateur_code
-    cross join territoire
 )
 
 select * from final

@@ -11,6 +11,14 @@ with indicateurs as (
     select * from {{ ref('indicateurs') }}
 ),
 
+territoire as (
+    select * from {{ ref('stg_ref__territoire') }}
+),
+
+territoire_communes as (
+    select * from {{ ref('stg_ref__territoire_communes') }}
+),
+
 offre as (
     select
         territoire_niveau,
@@ -36,6 +44,7 @@ offre as (
 
 epci_places as (
     select
+        territoire_code as epci_siren,
         annee,
         places_eaje_psu
     from offre
@@ -103,8 +112,20 @@ final as (
         onape.annee as annee_onape,
         onape.valeur as capacite_theorique_onape
     from offre
+    left join territoire_communes
+        on offre.territoire_niveau = 'commune'
+        and offre.territoire_code = territoire_communes.code_commune
+    -- The EPCI of a commune is its own; that of a group, the convention's.
     left join epci_places
         on offre.annee = epci_places.annee
+        and epci_places.epci_siren = case offre.territoire_niveau
+            when 'commune' then territoire_communes.epci_siren
+            when 'epci' then offre.territoire_code
+            else (
+                select territoire.epci_siren from territoire
+                where territoire.est_principal
+            )
+        end
     asof left join enfants
         on offre.territoire_niveau = enfants.territoire_niveau
         and offre.territoire_code = enfants.territoire_code

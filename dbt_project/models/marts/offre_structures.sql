@@ -24,7 +24,8 @@ types as (
 in_territory as (
     select
         structure_years.*,
-        territoire_communes.libelle_commune
+        territoire_communes.libelle_commune,
+        territoire_communes.epci_siren
     from structure_years
     inner join territoire_communes
         on structure_years.code_commune = territoire_communes.code_commune
@@ -54,7 +55,8 @@ by_level as (
         in_territory.places,
         in_territory.etp
     from in_territory
-    cross join territoire
+    inner join territoire
+        on in_territory.epci_siren = territoire.epci_siren
 ),
 
 final as (

@@ -7,7 +7,8 @@ final as (
         code_commune,
         libelle_commune,
         epci_siren,
-        dep_code
+        dep_code,
+        est_principal
     from source
 )
 
