@@ -1,6 +1,6 @@
 """`ctg`: the command line of the CTG warehouse.
 
-    ctg refresh [--landing DIR | --sample] [--warehouse FILE] [--territory SIREN]
+    ctg refresh [--landing DIR | --sample] [--warehouse FILE] [--territory SIREN[,SIREN…] | all-in-departement[:DD] | all]
                 [--all-departement-communes] [--rebuild]
     ctg validate FILE...
 
@@ -119,13 +119,21 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
     if args.sample and args.landing:
         raise SystemExit("ctg refresh : --sample et --landing s'excluent")
     env = Settings.from_env()
+    territory = args.territory or env.territory_epci
+    from ingest.sources.territory import parse_territory_spec
+
+    try:
+        parse_territory_spec(territory, env.departement)
+    except ValueError as error:
+        raise SystemExit(f"ctg refresh : {error}") from None
     landing = SAMPLE_DIR if args.sample else Path(args.landing) if args.landing else env.landing_dir
     return Settings(
         landing_dir=landing.resolve(),
         warehouse=Path(args.warehouse).resolve() if args.warehouse else env.warehouse,
-        territory_epci=args.territory or env.territory_epci,
+        territory_epci=territory,
         use_sample=bool(args.sample) or env.use_sample and not args.landing,
         all_departement_communes=args.all_departement_communes or env.all_departement_communes,
+        departement=env.departement,
     )
 
 
@@ -428,12 +436,9 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
     log_file = settings.runtime_dir / "logs" / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     say(f"journal détaillé (sortie de dbt) : {log_file}")
+    tables = fingerprinted_tables(sources)
     with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        result = job.execute_in_process(
-            instance=instance_for_cli(),
-            raise_on_error=False,
-            run_config={"loggers": {"ctg_progress": {}}},
-        )
+        result = execute_refresh(job, defs, settings, tables, incremental=not rebuilt)
     problems = failure_report(result, settings.build_db)
     published = any(
         event.asset_key is not None and event.asset_key.path == ["published", "warehouse"]
@@ -460,6 +465,7 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
                         if event.asset_key is not None and event.asset_key.path == ["published", "rapport"]), None)
     succeeded = result.success and not problems and published
     record_attempt(settings, started_at, succeeded, published, problems, warnings, report_path)
+    record_build(settings, tables, succeeded)
     if succeeded:
         say(f"Terminé en {elapsed:.0f} s : entrepôt publié {settings.warehouse}")
         say(f"rapport : {report_path}")
@@ -477,6 +483,82 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
 
     alert("rapport non produit" if published else "rafraîchissement en échec, entrepôt publié inchangé", problems)
     return 1
+
+
+def fingerprinted_tables(sources: list[SourceSpec]) -> dict[str, list[str]]:
+    """The raw tables dbt reads → their ingest asset's key (orchestration.incremental)."""
+    from orchestration.ingest.assets import TERRITORY_KEY
+
+    tables = {spec.table: list(spec.asset_key) for spec in sources}
+    tables["raw.territoire_communes"] = list(TERRITORY_KEY.path)
+    return tables
+
+
+class CombinedResult:
+    """The results of the two runs of an incremental refresh, read as one."""
+
+    def __init__(self, results: list):
+        self.results = results
+        self.success = all(result.success for result in results)
+
+    def get_asset_materialization_events(self):
+        return [event for result in self.results for event in result.get_asset_materialization_events()]
+
+    def get_asset_check_evaluations(self):
+        return [evaluation for result in self.results for evaluation in result.get_asset_check_evaluations()]
+
+    def get_step_failure_events(self):
+        return [event for result in self.results for event in result.get_step_failure_events()]
+
+
+def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]], incremental: bool):
+    """The whole job; or, when the build database records a successful refresh of the same
+    project and settings (orchestration.incremental), ingestion first, then only the assets
+    downstream of the raw tables that changed, publication and the report."""
+    import dagster as dg
+
+    from orchestration import incremental as state
+    from orchestration.publish.assets import PUBLISHED_KEY, REPORT_KEY
+
+    def run(selection=None):
+        return job.execute_in_process(instance=instance_for_cli(), raise_on_error=False, asset_selection=selection,
+                                      run_config={"loggers": {"ctg_progress": {}}})
+
+    if not incremental or not state.has_record(settings):
+        return run()
+    graph = defs.resolve_asset_graph()
+    ingest_keys = dg.AssetSelection.groups("ingest").resolve(graph)
+    ingested = run(sorted(ingest_keys))
+    if not ingested.success:
+        return ingested
+    changed = state.changed_tables(settings, list(tables))
+    if changed is None:  # the record vanished meanwhile: everything, to be safe
+        return CombinedResult([ingested, run(sorted(graph.materializable_asset_keys - ingest_keys))])
+    changed_keys = [dg.AssetKey(tables[table]) for table in sorted(changed)]
+    downstream = dg.AssetSelection.assets(*changed_keys).downstream(include_self=False).resolve(graph)
+    selection = (downstream - ingest_keys) | {PUBLISHED_KEY, REPORT_KEY}
+    models = [key for key in selection if key.path[0] not in ("published",)]
+    all_models = [key for key in graph.materializable_asset_keys if key not in ingest_keys and key.path[0] != "published"]
+    say(f"rafraîchissement incrémental : {len(models)} modèle(s) dbt sur {len(all_models)} à recalculer"
+        + (f" (tables modifiées : {', '.join(sorted(changed))})" if changed else " (aucune table modifiée)"))
+    return CombinedResult([ingested, run(sorted(selection))])
+
+
+def record_build(settings: Settings, tables: dict[str, list[str]], succeeded: bool) -> None:
+    """Keep what a successful refresh was built from (the next one recomputes only what
+    changed); forget it after a failure (the next one recomputes everything)."""
+    import duckdb
+
+    from orchestration import incremental as state
+
+    try:
+        if succeeded:
+            state.record_success(settings, list(tables))
+        else:
+            state.forget(settings)
+    except duckdb.Error as error:  # the next refresh recomputes everything: slower, still right
+        say(f"état de la construction non enregistré ({type(error).__name__}) : le prochain rafraîchissement "
+            "recalculera tout")
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -561,7 +643,12 @@ def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None)
     refresh_parser.add_argument("--landing", help=f"dossier des extraits (CTG_LANDING_DIR, défaut {DEFAULT_LANDING})")
     refresh_parser.add_argument("--sample", action="store_true", help="utiliser l'échantillon intégré data/sample/")
     refresh_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
-    refresh_parser.add_argument("--territory", help=f"SIREN de l'EPCI (CTG_TERRITORY_EPCI, défaut {DEFAULT_TERRITORY})")
+    refresh_parser.add_argument(
+        "--territory",
+        help=f"SIREN de l'EPCI, ou plusieurs séparés par des virgules, ou all-in-departement[:DD] (chaque EPCI du "
+             f"département, CTG_DEPARTEMENT, défaut 62), ou all (chaque EPCI du fichier de composition) ; "
+             f"le premier SIREN est le territoire principal (CTG_TERRITORY_EPCI, défaut {DEFAULT_TERRITORY})",
+    )
     refresh_parser.add_argument(
         "--all-departement-communes", action="store_true",
         help="publier aussi chaque commune du département de comparaison (CTG_TOUTES_COMMUNES_DEPARTEMENT=1)",

@@ -37,3 +37,16 @@ def test_a_sound_build_database_is_kept(tmp_path):
     set_aside_unreadable_build(settings)
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         assert con.execute("select count(*) from raw._chargements").fetchone() == (2,)
+
+
+def test_a_territory_that_is_no_siren_nor_keyword_is_refused_before_anything_runs(tmp_path, capsys, monkeypatch):
+    import pytest
+
+    from orchestration.cli import main
+
+    monkeypatch.delenv("CTG_TERRITORY_EPCI", raising=False)
+    warehouse = tmp_path / "ctg.duckdb"
+    with pytest.raises(SystemExit) as stopped:
+        main(["refresh", "--sample", "--warehouse", str(warehouse), "--territory", "246200729,Boulonnais"])
+    assert "territoire « Boulonnais » invalide" in str(stopped.value)
+    assert not warehouse.exists() and not (tmp_path / ".build").exists()
