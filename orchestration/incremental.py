@@ -36,8 +36,10 @@ def project_fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR)
         for path in sorted([root] if root.is_file() else root.rglob("*") if root.is_dir() else []):
             if path.is_file():
                 digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
-    settings_read = [settings.dbt_vars_json(), settings.territory_epci, settings.departement]
-    digest.update(json.dumps(settings_read).encode())
+    # Not the build database's path: where the file lives does not change what the models hold.
+    dbt_vars = {name: value for name, value in settings.dbt_vars().items() if name != "build_db"}
+    settings_read = [dbt_vars, settings.territory_epci, settings.departement]
+    digest.update(json.dumps(settings_read, sort_keys=True).encode())
     return digest.hexdigest()
 
 

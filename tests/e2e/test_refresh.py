@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import re
 import shutil
 
 import duckdb
@@ -409,11 +410,11 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
     assert "fichiers non reconnus, ignorés (1) : export_commune.csv" in progress
 
 
-def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(tmp_path, isolated_env, monkeypatch):
+def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(tmp_path, isolated_env, monkeypatch,
+                                                                                 capfd):
     """`--territory 200000001,all-in-departement`: the CC (first, so the convention's) and every
-    other EPCI of the Pas-de-Calais in the composition file (the CAB), not the Nord's."""
-    import csv
-
+    other EPCI of the Pas-de-Calais in the composition file (the CAB), not the Nord's. Then
+    one extract changes: the next refresh recomputes only what depends on it."""
     from openpyxl import Workbook
 
     from orchestration.settings import PROJECT_ROOT
@@ -462,6 +463,25 @@ def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(t
     html = (tmp_path / "rapport" / "rapport_ctg.html").read_text(encoding="utf-8")
     assert "CC de test" in html and "Commune synthétique 62910" in html
     assert "Commune 62160" not in html  # Boulogne-sur-Mer, a CAB commune, by its name in the composition file
+
+    # The follow-up file changes (one figure of 2021): only the evaluation is recomputed.
+    follow_up = landing / "suivi" / "suivi_plan_action.csv"
+    follow_up.write_text(follow_up.read_text(encoding="utf-8").replace(
+        "1;OG5;a1_projets_mutualises;2021;0;", "1;OG5;a1_projets_mutualises;2021;3;"), encoding="utf-8")
+    capfd.readouterr()
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse),
+                 "--territory", "200000001,all-in-departement"]) == 0
+    progress = capfd.readouterr().out
+    [line] = [line for line in progress.splitlines() if "rafraîchissement incrémental" in line]
+    assert "(tables modifiées : raw.suivi_plan_action)" in line
+    recomputed, total = map(int, re.search(r"(\d+) modèle\(s\) dbt sur (\d+)", line).groups())
+    assert 0 < recomputed <= 6 < total
+    [(value,)] = published(warehouse, "select valeur from marts.evaluation "
+                                      "where indicateur_code = 'a1_projets_mutualises' and annee = 2021")
+    assert value == 3
+    assert epcis == published(warehouse, "select territoire_code, territoire_libelle, valeur from marts.indicateurs "
+                                         "where territoire_niveau = 'epci' and indicateur_code = 'nb_allocataires' "
+                                         "and annee = 2018 order by 1")
 
 
 def test_a_refresh_already_running_is_refused_in_french(tmp_path, isolated_env, capsys):
