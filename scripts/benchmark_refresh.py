@@ -1,8 +1,12 @@
 """Benchmark: a whole `ctg refresh` on national-size extracts against plain DuckDB SQL (not a test).
 
-Writes, in a temporary landing folder, every CAF legacy theme for N years, the populations
-légales of those years and the census, for about 35,000 communes (the 22 communes of the CA du
-Boulonnais plus synthetic codes of every département), then measures:
+Writes, in a temporary landing folder, in their real formats: every CAF legacy theme for N
+years, the current-portal files (s_ben_com_f, rsa_s_type_com_f, ndur_s_qf_400_com_f) for two
+Decembers, the ONAPE files (commune, EPCI, département), the populations légales of those
+years, the census, the births and the INSEE EPCI composition, for about 35,000 communes (the
+22 communes of the CA du Boulonnais plus synthetic codes spread over every département, grouped
+in synthetic EPCIs of 28 communes), secrecy blanks and rounding included; then measures, with
+`ctg refresh --territory all` (every EPCI of the composition file):
 
 - `refresh_s`: a first refresh (wall time), `startup_s` the part before its first step
   (imports, Dagster definitions, dbt manifest), `peak_rss_mb` the peak memory of the whole
@@ -44,12 +48,46 @@ FILE_STEMS = {"nivcomtotal": "NIVCOMTOTAL", "config_familiale": "ConfigFamiliale
               "bas_revenu": "BasrevenuCom", "dependance": "DependancePrestaCom", "paje": "PAJECom", "logement": "LOGCom"}
 
 
+CAB = "246200729"
+EPCI_SIZE = 28  # communes per synthetic EPCI (France: about 35,000 communes, 1,250 EPCIs)
+
+
 def commune_codes(count: int) -> list[str]:
+    """The CAB's communes, then synthetic codes taken in turn from every département."""
     with TERRITORY.open(encoding="utf-8") as handle:
         territory = [row["code_commune"] for row in csv.DictReader(handle)]
-    others = [f"{dep:02d}{n:03d}" for dep in range(1, 96) if dep != 20 for n in range(1, 1000)]
+    others = [f"{dep:02d}{n:03d}" for n in range(1, 1000) for dep in range(1, 96) if dep != 20]
     others = [c for c in others if c not in territory]
     return territory + others[: count - len(territory)]
+
+
+def epci_of(codes: list[str]) -> dict[str, str]:
+    """Commune → EPCI SIREN: the CAB's own, then synthetic EPCIs of EPCI_SIZE communes per département."""
+    with TERRITORY.open(encoding="utf-8") as handle:
+        membership = {row["code_commune"]: CAB for row in csv.DictReader(handle)}
+    by_departement: dict[str, list[str]] = {}
+    for code in codes:
+        if code not in membership:
+            by_departement.setdefault(code[:2], []).append(code)
+    for dep, members in by_departement.items():
+        for index, code in enumerate(members):
+            membership[code] = f"2{dep}{index // EPCI_SIZE:06d}"
+    return membership
+
+
+def write_composition(path: Path, membership: dict[str, str]) -> None:
+    """The INSEE workbook (five title rows, then CODGEO, LIBGEO, EPCI, LIBEPCI, DEP, REG)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Composition_communale")
+    for title in ["Composition communale des EPCI au 1er janvier 2024", "Source : Insee (synthétique)", "", "", ""]:
+        sheet.append([title])
+    sheet.append(["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"])
+    for code, siren in membership.items():
+        name = "CA du Boulonnais" if siren == CAB else f"CC synthétique {siren}"
+        sheet.append([code, f"Commune {code}", siren, name, code[:2], "32"])
+    workbook.save(path)
 
 
 WHOLES = {"nb_allocataires", "nb_enfants", "nb_pers_par_foyer_alloc", "nb_allocataires_ress"}
@@ -64,7 +102,74 @@ def row_values(rng: random.Random, columns: list[str]) -> list[int]:
     return [values[c] for c in columns]
 
 
-def write_landing(landing: Path, codes: list[str], years: list[int]) -> int:
+def round5(value: float) -> int:
+    return int(5 * round(value / 5))
+
+
+def write_portal_and_onape(landing: Path, rng: random.Random, membership: dict[str, str], last_year: int) -> int:
+    """The current portal (two Decembers after the legacy years: counts rounded to 5, amounts to
+    100 euros, no blanks), ONAPE at three levels, births; returns their data rows."""
+    portal, onape = landing / "caf" / "portail", landing / "caf" / "onape"
+    portal.mkdir(parents=True)
+    onape.mkdir(parents=True)
+    rows = 0
+    with (portal / "s_ben_com_f.csv").open("w", encoding="utf-8-sig") as ben, \
+            (portal / "rsa_s_type_com_f.csv").open("w", encoding="utf-8-sig") as rsa, \
+            (portal / "ndur_s_qf_400_com_f.csv").open("w", encoding="utf-8") as qf:
+        ben.write("dtreffre;numcomdo;nomcom;indfoy_ndur;indnbp_ndur;indfoy_rsa;indmtt_rsa;indfoy_ppa;indmtt_ppa;"
+                  "indfoy_aah;indfoy_af\n")
+        rsa.write("Date référence;Numéro commune;Nom commune;Type RSA;Nombre foyers RSA;Nombre personnes RSA\n")
+        qf.write("dtreffre;numcomdo;qf_400;indfoy_ndur;indnbp_ndur\n")
+        for year in (last_year + 3, last_year + 4):
+            for code in membership:
+                foyers = rng.randint(20, 3000)
+                people, rsa_f, ppa = foyers * 2.35, foyers * 0.19, foyers * 0.31
+
+                def count(value: float) -> str:
+                    return str(round5(value))  # the portal rounds; it has no blanks
+                ben.write(f"{year}-12;{code};Commune {code};{count(foyers)};{count(people)};{count(rsa_f)};"
+                          f"{int(round(rsa_f * 520, -2))};{count(ppa)};{int(round(ppa * 190, -2))};"
+                          f"{count(foyers * 0.09)};{count(foyers * 0.33)}\n")
+                rsa.write(f"{year}-12;{code};Commune {code};RSA majoré;{count(rsa_f * 0.15)};{count(rsa_f * 0.45)}\n"
+                          f"{year}-12;{code};Commune {code};RSA non majoré;{count(rsa_f * 0.85)};{count(rsa_f * 1.4)}\n")
+                for band, share in (("Moins de 400 euros", 0.22), ("De 400 à moins de 800 euros", 0.38),
+                                    ("800 euros ou plus", 0.36), ("Inconnu", 0.04)):
+                    qf.write(f"{year}-12;{code};{band};{count(foyers * share)};{count(people * share)}\n")
+                rows += 7
+    components = ["psu_col", "hors_psu_col", "prescol", "am_ind", "gad_ind", "eaje", "ind"]
+    # Places by commune, summed for the EPCIs and départements (the EPCI figure is their total).
+    commune_places = {code: [rng.randint(0, 40) for _ in range(5)] for code in sorted(membership)}
+    totals: dict[tuple[str, str], list[int]] = {}
+    for code, counts in commune_places.items():
+        for key in (("epci", membership[code]), ("dep", code[:2])):
+            totals[key] = [a + b for a, b in zip(totals.get(key, [0] * 5), counts, strict=True)]
+    places_by_level = {"com": commune_places,
+                       "epci": {code: v for (level, code), v in sorted(totals.items()) if level == "epci"},
+                       "dep": {code: v for (level, code), v in sorted(totals.items()) if level == "dep"}}
+    for level, key in (("com", "numcom"), ("epci", "numepci"), ("dep", "numdep")):
+        with (onape / f"txcouv_pe_{level}.csv").open("w", encoding="utf-8") as rates, \
+                (onape / f"nbpla_pe_{level}.csv").open("w", encoding="utf-8") as places:
+            rates.write(";".join([key, "annee", f"txcouv_{level}"] + [f"txcouv_{c}_{level}" for c in components]) + "\n")
+            places.write(";".join([key, "annee"] + [f"pl_{c}_{level}" for c in components[:5]] + [f"tot_offre_{level}"])
+                         + "\n")
+            for code, counts in places_by_level[level].items():
+                parts = [round(rng.uniform(0, 30), 1) for _ in range(5)]
+                rates.write(f"{code};{last_year};{round(sum(parts), 1)};" + ";".join(map(str, parts))
+                            + f";{round(parts[0] + parts[1], 1)};{round(parts[3] + parts[4], 1)}\n")
+                places.write(f"{code};{last_year};" + ";".join(map(str, counts)) + f";{sum(counts)}\n")
+                rows += 2
+    births = landing / "insee" / "naissances"
+    births.mkdir(parents=True)
+    with (births / f"base_naissances_{last_year}.csv").open("w", encoding="utf-8") as out:
+        columns = [f"NAISD{str(year)[2:]}" for year in range(last_year - 5, last_year + 1)]
+        out.write(";".join(["CODGEO", *columns]) + "\n")
+        for code in membership:
+            out.write(f"{code};" + ";".join(str(rng.randint(0, 60)) for _ in columns) + "\n")
+            rows += 1
+    return rows
+
+
+def write_landing(landing: Path, codes: list[str], years: list[int], membership: dict[str, str]) -> int:
     """The extracts; returns their number of data rows."""
     rng = random.Random(1)
     caf = landing / "caf"
@@ -89,7 +194,9 @@ def write_landing(landing: Path, codes: list[str], years: list[int]) -> int:
         out.write("CODGEO;P16_POP;P16_POP0610;P16_POP1117;P16_POP0019;P16_POP6074;P16_POP7589;P16_POP90P\n")
         for code in codes:
             out.write(f"{code};{rng.randint(5000, 9000)};300.5;400.25;1200;900;300;20\n")
-    return len(codes) * (len(THEME_LIST) * len(years) + len(years) + 1)
+    write_composition(landing / "insee" / "Intercommunalite_Metropole_au_01-01-2024.xlsx", membership)
+    extra = write_portal_and_onape(landing, rng, membership, max(years))
+    return len(codes) * (len(THEME_LIST) * len(years) + len(years) + 2) + extra
 
 
 def tree_rss_mb(root: int) -> float:
@@ -117,7 +224,8 @@ def run_refresh(landing: Path, warehouse: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CTG_", "DAGSTER_HOME"))}
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing), "--warehouse", str(warehouse)],
+        [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing), "--warehouse", str(warehouse),
+         "--territory", "all"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     peak, done = [0.0], threading.Event()
@@ -145,10 +253,10 @@ def run_refresh(landing: Path, warehouse: Path) -> dict:
     return {"s": elapsed, "startup_s": first_step, "peak_rss_mb": peak[0], "exit": process.returncode}
 
 
-def baseline_statements(landing: Path) -> list[tuple[str, list]]:
+def baseline_statements(landing: Path, composition: Path) -> list[tuple[str, list]]:
     legacy, populations = str(landing / "caf" / "*.csv"), str(landing / "insee" / "*" / "donnees_communes.csv")
     return [
-        ("create temp table territory as select * from read_csv(?, all_varchar = true)", [str(TERRITORY)]),
+        ("create temp table territory as select * from read_csv(?, all_varchar = true)", [str(composition)]),
         ("""create temp table legacy_long as
             with files as (
                 select * from read_csv(?, delim = ';', header = true, union_by_name = true, filename = true,
@@ -170,12 +278,12 @@ def baseline_statements(landing: Path) -> list[tuple[str, list]]:
             from communes_values where code_commune in (select code_commune from territory)
             group by all
             union all
-            select variable, 'epci', '246200729', annee, sum(valeur)
-            from communes_values where code_commune in (select code_commune from territory)
+            select variable, 'epci', territory.epci_siren, annee, sum(valeur)
+            from communes_values join territory using (code_commune)
             group by all
             union all
             select variable, 'departement', left(code_commune, 2), annee, sum(valeur)
-            from communes_values where left(code_commune, 2) = '62'
+            from communes_values
             group by all""", []),
         ("""create temp table shares as
             select allocataires.niveau, allocataires.code, allocataires.annee,
@@ -188,11 +296,12 @@ def baseline_statements(landing: Path) -> list[tuple[str, list]]:
     ]
 
 
-def run_baseline(landing: Path) -> tuple[float, int]:
-    """Every legacy variable and population at the three levels, and the allocataires' share."""
+def run_baseline(landing: Path, composition: Path) -> tuple[float, int]:
+    """Every legacy variable and population for every commune, EPCI and département, and the
+    allocataires' share (the composition as a CSV: DuckDB reads no Excel without an extension)."""
     started = time.perf_counter()
     with duckdb.connect() as con:
-        for statement, parameters in baseline_statements(landing):
+        for statement, parameters in baseline_statements(landing, composition):
             con.execute(statement, parameters)
         rows = con.execute("select (select count(*) from result) + (select count(*) from shares)").fetchone()[0]
     return time.perf_counter() - started, rows
@@ -218,11 +327,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         codes = commune_codes(args.communes)
-        rows = write_landing(root / "landing", codes, years)
+        membership = epci_of(codes)
+        rows = write_landing(root / "landing", codes, years, membership)
+        composition = root / "composition.csv"
+        composition.write_text("code_commune,epci_siren\n" + "".join(f"{c},{e}\n" for c, e in membership.items()))
         files = [p for p in (root / "landing").rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
         print(f"{len(codes)} communes, {len(years)} years, {len(files)} files, {size / 1e6:.0f} MB, {rows} rows")
-        baseline_s, baseline_rows = run_baseline(root / "landing")
+        baseline_s, baseline_rows = run_baseline(root / "landing", composition)
         print(f"baseline (DuckDB SQL from the CSVs): {baseline_s:.1f} s, {baseline_rows} figures")
         warehouse = root / "warehouse" / "ctg.duckdb"
         first = run_refresh(root / "landing", warehouse)
@@ -243,7 +355,9 @@ def main() -> None:
         "startup_s": round(first["startup_s"], 1),
         "machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
                     "platform": platform.platform(), "python": platform.python_version(), "duckdb": duckdb.__version__},
-        "inputs": {"communes": len(codes), "years": len(years), "files": len(files), "megabytes": round(size / 1e6),
+        "territory": "all",
+        "inputs": {"communes": len(codes), "epcis": len(set(membership.values())), "years": len(years),
+                   "files": len(files), "megabytes": round(size / 1e6),
                    "rows": rows},
         "published_indicator_rows": published,
         "baseline_figures": baseline_rows,
