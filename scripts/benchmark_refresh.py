@@ -57,7 +57,11 @@ def commune_codes(count: int) -> list[str]:
     with TERRITORY.open(encoding="utf-8") as handle:
         territory = [row["code_commune"] for row in csv.DictReader(handle)]
     others = [f"{dep:02d}{n:03d}" for n in range(1, 1000) for dep in range(1, 96) if dep != 20]
-    others = [c for c in others if c not in territory]
+    # Not the codes of the arrondissements of Paris, Lyon and Marseille (75101-75120,
+    # 69381-69389, 13201-13216): the readers fold them into their commune.
+    arrondissements = {f"751{n:02d}" for n in range(1, 21)} | {f"6938{n}" for n in range(1, 10)}
+    arrondissements |= {f"132{n:02d}" for n in range(1, 17)}
+    others = [c for c in others if c not in territory and c not in arrondissements]
     return territory + others[: count - len(territory)]
 
 
