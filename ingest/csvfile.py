@@ -213,12 +213,54 @@ def map_columns(
     return {name: by_lower[name] for name in wanted}
 
 
+# The cleaning of parse_counts in SQL: DuckDB runs it vectorised over a national column,
+# where pandas' string methods loop in Python (44 % of the ingestion of the CAF files).
+COUNTS_SQL = r"""
+with cleaned as (
+    select
+        i,
+        regexp_replace(
+            replace(regexp_replace(replace(replace(v, chr(160), ''), chr(8239), ''), '^\s+|\s+$', '', 'g'), ' ', ''),
+            '(\d)[.,]0{1,2}$', '\1'
+        ) as c
+    from cells
+)
+select
+    case when c <> '' and length(c) <= 15 then try_cast(c as bigint) end as n,
+    coalesce(
+        (c <> '' and not regexp_full_match(c, '[0-9]+')) or length(c) > 15 or (c = '' and not ?), false
+    ) as refused
+from cleaned
+order by i
+"""
+
+
+def counts_in_sql(values: pd.Series, allow_blank: bool) -> pd.Series | None:
+    """The counts of a column whose every cell is valid, parsed by DuckDB; None when a cell
+    is not (the pandas path then names the first one, its line and the rule)."""
+    import duckdb
+    import numpy as np
+
+    cells = pd.DataFrame({"i": np.arange(len(values)), "v": values.astype(object).where(values.notna(), None).to_numpy()})
+    with duckdb.connect() as con:
+        con.register("cells", cells)
+        n, refused = con.execute(COUNTS_SQL, [allow_blank]).fetchnumpy().values()
+    if refused.any():
+        return None
+    return pd.Series(pd.array(n.filled(0) if np.ma.isMaskedArray(n) else n, dtype="Int64"), index=values.index).mask(
+        np.ma.getmaskarray(n)
+    )
+
+
 def parse_counts(table: TextTable, column: str, header: str, allow_blank: bool) -> pd.Series:
     """Convert a text column of counts to nullable integers.
 
     Blank cells become NULL when `allow_blank` (CAF statistical secrecy), and are an error
     otherwise. Spaces used as thousands separators and a trailing ",0"/".0" are accepted.
     """
+    parsed = counts_in_sql(table.frame[header], allow_blank)
+    if parsed is not None:
+        return parsed
     text = (
         table.frame[header]
         .str.replace("\u00a0", "", regex=False)
