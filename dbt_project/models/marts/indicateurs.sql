@@ -24,27 +24,33 @@ valued as (
 -- Variations against the same territory's figure 3 or 5 years earlier (relative, %) and the
 -- year before (absolute, in the figure's unit: the AVS table's yearly change in structures).
 -- Never across sources: a rounded portal count against an exact legacy one (or another
--- denominator) is not a trend.
+-- denominator) is not a trend, hence `priorite` in the partition. The figure of exactly N
+-- years earlier is a window frame (standard SQL RANGE), not a self-join: one sort of the
+-- national table instead of three hash joins.
+earlier as (
+    select
+        *,
+        {% for years in [5, 3, 1] %}
+            max(valeur) over (
+                partition by indicateur_code, territoire_niveau, territoire_code, priorite
+                order by annee
+                range between {{ years }} preceding and {{ years }} preceding
+            ) as valeur_{{ years }}_ans_avant{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from valued
+),
+
 with_variation as (
     select
-        current_year.*,
+        *,
         {% for years, name in [(5, 'variation_5ans_pct'), (3, 'variation_3ans_pct')] %}
             case
-                when
-                    earlier_{{ years }}.valeur is not null and earlier_{{ years }}.valeur <> 0
-                    then 100.0 * (current_year.valeur - earlier_{{ years }}.valeur) / earlier_{{ years }}.valeur
+                when valeur_{{ years }}_ans_avant <> 0
+                    then 100.0 * (valeur - valeur_{{ years }}_ans_avant) / valeur_{{ years }}_ans_avant
             end as {{ name }},
         {% endfor %}
-        current_year.valeur - earlier_1.valeur as variation_1an_nb
-    from valued as current_year
-    {% for years in [5, 3, 1] %}
-        left join valued as earlier_{{ years }}
-            on current_year.indicateur_code = earlier_{{ years }}.indicateur_code
-            and current_year.territoire_niveau = earlier_{{ years }}.territoire_niveau
-            and current_year.territoire_code = earlier_{{ years }}.territoire_code
-            and earlier_{{ years }}.annee = current_year.annee - {{ years }}
-            and earlier_{{ years }}.priorite = current_year.priorite
-    {% endfor %}
+        valeur - valeur_1_ans_avant as variation_1an_nb
+    from earlier
 ),
 
 final as (
