@@ -36,6 +36,10 @@ variables as (
     select * from {{ ref('int_communes__variables') }}
 ),
 
+latest_year as (
+    select max(annee) as annee from per_commune
+),
+
 offer_rows as (
     {% for code, condition in offer.counts %}
         select
@@ -49,7 +53,12 @@ offer_rows as (
             false as est_approximatif,
             {{ inventaire }} as source
         from per_commune
-        {% if code not in avs_codes %}where not hors_territoire{% endif %}
+        {% if code.startswith('nb_projets_') %}
+            -- A project has no dates: counted in the inventory's latest year only.
+            where not hors_territoire and annee = (select latest_year.annee from latest_year)
+        {% elif code not in avs_codes %}
+            where not hors_territoire
+        {% endif %}
         union all
     {% endfor %}
     {% for code, column, condition in offer.sums %}
@@ -80,6 +89,27 @@ offer_rows as (
             {{ activite }} as source
         from per_commune
         where not hors_territoire
+        union all
+    {% endfor %}
+    {% for code, function, measure in offer.extremes %}
+        -- Commune level only (int_indicateurs__territoires does not sum it).
+        select
+            '{{ code }}' as indicateur_code,
+            code_commune,
+            dep_code,
+            annee,
+            cast({{ code }} as double) as numerateur,
+            cast(null as double) as denominateur,
+            false as est_ratio,
+            false as est_approximatif,
+            {{ activite }} as source
+        from per_commune
+        -- Only the years of the activity file that give the measure.
+        where not hors_territoire
+            and annee in (
+                select with_measure.annee from per_commune as with_measure
+                where with_measure.{{ code }} is not null
+            )
         union all
     {% endfor %}
     -- Counted at EPCI level only (the commune rows are dropped by int_indicateurs__territoires).

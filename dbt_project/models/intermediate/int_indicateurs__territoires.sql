@@ -146,6 +146,8 @@ summed_levels as (
         min(source) as source,
         min(priorite) as priorite
     from level_members
+    -- Extremes of a commune (the fewest and most opening days of its EAJE) do not sum.
+    where indicateur_code not in ('jours_ouverture_min', 'jours_ouverture_max')
     group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
     -- A département figure needs communes beyond one territory (extracts of a single EPCI would
     -- give the EPCI's figure under the département's name); a group's, all of its communes

@@ -10,6 +10,7 @@
 #}
 
 {% set offer = offer_indicators() %}
+{% set open = "coalesce(agrement, '') <> 'projet'" %}
 
 with structure_years as (
     select * from {{ ref('int_structures__annees') }}
@@ -89,12 +90,17 @@ final as (
         {% endfor %}
         {% for code, numerator, denominator, measure in offer.ratios %}
             sum({{ numerator }}) filter (
-                where type = 'EAJE' and {{ measure }} is not null and places is not null
+                where type = 'EAJE' and {{ measure }} is not null and places is not null and {{ open }}
             ) as {{ code }}__num,
             sum({{ denominator }}) filter (
-                where type = 'EAJE' and {{ measure }} is not null and places is not null
+                where type = 'EAJE' and {{ measure }} is not null and places is not null and {{ open }}
             ) as {{ code }}__den,
-            bool_or({{ measure }} is null or places is null) filter (where type = 'EAJE') as {{ code }}__incomplet,
+            bool_or({{ measure }} is null or places is null) filter (
+                where type = 'EAJE' and {{ open }}
+            ) as {{ code }}__incomplet,
+        {% endfor %}
+        {% for code, function, measure in offer.extremes %}
+            {{ function }}({{ measure }}) filter (where type = 'EAJE' and {{ open }}) as {{ code }},
         {% endfor %}
         count(structure_id) filter (where type = 'ALSH') > 0 as a_alsh
     from commune_structures
