@@ -412,8 +412,7 @@ def test_landing_with_some_sources_refreshes_what_they_feed(tmp_path, isolated_e
     assert "fichiers non reconnus, ignorés (1) : export_commune.csv" in progress
 
 
-def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(tmp_path, isolated_env, monkeypatch,
-                                                                                 capfd):
+def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(tmp_path, isolated_env, capfd):
     """`--territory 200000001,all-in-departement`: the CC (first, so the convention's) and every
     other EPCI of the Pas-de-Calais in the composition file (the CAB), not the Nord's. Then
     one extract changes: the next refresh recomputes only what depends on it."""
@@ -421,9 +420,15 @@ def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(t
 
     from orchestration.settings import PROJECT_ROOT
 
+    # What the assertions read, to keep the two refreshes short: the CAF family configuration
+    # files (allocataires), the inventory (the report's list of communes) and the follow-up file.
     landing = tmp_path / "landing"
-    shutil.copytree(SAMPLE_DIR, landing)
-    monkeypatch.setenv("CTG_PSEUDO_KEY", "cle-de-test")  # the sample's permis de louer are personal data
+    (landing / "caf").mkdir(parents=True)
+    for legacy in (SAMPLE_DIR / "caf").glob("*.csv"):
+        if legacy.name.lower().startswith("configfamiliale"):
+            shutil.copy(legacy, landing / "caf")
+    for folder in ("structures", "suivi"):
+        shutil.copytree(SAMPLE_DIR / folder, landing / folder)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Composition_communale"

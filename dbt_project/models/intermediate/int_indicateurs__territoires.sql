@@ -152,8 +152,10 @@ summed_levels as (
     -- A département figure needs communes beyond one territory (extracts of a single EPCI would
     -- give the EPCI's figure under the département's name); a group's, all of its communes
     -- (the offer of a group reaching beyond the territory's inventory would be partial).
-    having (territoire_niveau <> 'departement' or count(distinct perimetre) > 1)
-        and (territoire_niveau <> 'groupement' or count(distinct code_commune) = max(membres))
+    -- (min <> max: more than one perimeter, without a distinct count; a commune is in a level
+    -- once per indicator and year, so count(*) counts a group's communes.)
+    having (territoire_niveau <> 'departement' or min(perimetre) <> max(perimetre))
+        and (territoire_niveau <> 'groupement' or count(*) = max(membres))
 ),
 
 -- Figures published per level that cannot be rebuilt from commune sums (their denominators
