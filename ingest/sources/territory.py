@@ -136,22 +136,17 @@ def bundled_territory(epci_siren: str) -> pd.DataFrame | None:
 def resolve_territory(
     epci_siren: str, composition: pd.DataFrame | None, cog: pd.DataFrame | None, origin: str
 ) -> Territory:
-    """Build the territory from the EPCI composition file when given, else the bundled seed."""
+    """One territory: from the EPCI composition file when given (resolve_territories), else
+    from the bundled seed."""
     if composition is not None:
-        communes = composition[composition["epci_siren"] == epci_siren].copy()
-        if communes.empty:
-            raise ContractError.single(
-                origin, "territoire_inconnu",
-                f"l'EPCI {epci_siren} n'apparaît pas dans le fichier de composition des EPCI",
-            )
-    else:
-        communes = bundled_territory(epci_siren)
-        origin = f"référentiel intégré territoire_{epci_siren}.csv"
-        if communes is None:
-            raise ContractError.single(
-                "(dossier d'arrivée)", "territoire_inconnu",
-                f"territoire {epci_siren} inconnu : {DROP_COMPOSITION}",
-            )
+        return resolve_territories(TerritorySpec(sirens=(epci_siren,)), composition, cog, origin)[0]
+    communes = bundled_territory(epci_siren)
+    origin = f"référentiel intégré territoire_{epci_siren}.csv"
+    if communes is None:
+        raise ContractError.single(
+            "(dossier d'arrivée)", "territoire_inconnu",
+            f"territoire {epci_siren} inconnu : {DROP_COMPOSITION}",
+        )
     if cog is not None:  # the COG has the official names
         names = cog.set_index("code_commune")["libelle_commune"]
         communes["libelle_commune"] = communes["code_commune"].map(names).fillna(communes["libelle_commune"])
