@@ -6,6 +6,7 @@
     ratios  (code, numerator, denominator, measure): over the EAJE whose measure is known
     extremes (code, min or max, measure): over the commune's EAJE; commune figures only (a
             minimum does not sum to the EPCI)
+    open    the condition of a structure open (not a project), for the models' own filters
   Conditions are on the columns of int_structures__annees. An EAJE whose `psu` is blank counts
   as PSU (the PAJE-funded ones are the micro-crèches, a type of their own). A structure whose
   `agrement` is `projet` is not open: only the `nb_projets_creation_*` counts take it, for the
@@ -14,6 +15,7 @@
 {% macro offer_indicators() %}
     {% set open = "coalesce(agrement, '') <> 'projet'" %}
     {{ return({
+        'open': open,
         'counts': [
             ('nb_eaje', "type = 'EAJE' and " ~ open),
             ('nb_micro_creches', "type = 'MICRO_CRECHE_PAJE' and " ~ open),

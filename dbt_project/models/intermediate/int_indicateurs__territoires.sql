@@ -7,6 +7,8 @@
   only), it would be the EPCI's figure under the département's name, so it is not produced.
 #}
 
+{% set commune_only = offer_indicators().extremes | map('first') | list %}
+
 with communes as (
     select * from {{ ref('int_indicateurs__communes') }}
     union all
@@ -147,7 +149,7 @@ summed_levels as (
         min(priorite) as priorite
     from level_members
     -- Extremes of a commune (the fewest and most opening days of its EAJE) do not sum.
-    where indicateur_code not in ('jours_ouverture_min', 'jours_ouverture_max')
+    where indicateur_code not in ('{{ commune_only | join("', '") }}')
     group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
     -- A département figure needs communes beyond one territory (extracts of a single EPCI would
     -- give the EPCI's figure under the département's name); a group's, all of its communes

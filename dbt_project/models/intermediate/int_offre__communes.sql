@@ -10,7 +10,7 @@
 #}
 
 {% set offer = offer_indicators() %}
-{% set open = "coalesce(agrement, '') <> 'projet'" %}
+{% set open = offer.open %}
 
 with structure_years as (
     select * from {{ ref('int_structures__annees') }}
