@@ -9,12 +9,14 @@ name and hash of its file and the load time.
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
 
 LOADS_TABLE = "raw._chargements"
+NOT_NULL = re.compile(r"\s+not\s+null", re.IGNORECASE)
 
 
 def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -36,12 +38,28 @@ def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> None:
     """Create a raw table with its declared columns, so that dbt finds it even when empty
-    (a landing folder without this source refreshes everything else)."""
+    (a landing folder without this source refreshes everything else).
+
+    A build database made by an older version may lack a column declared since (a reader that
+    learnt an optional column): it is added, and the table's loads are forgotten so that the
+    files still in the landing folder are read again and fill it."""
     ensure_loads_table(con)
     con.execute(
         f"create table if not exists {table} ({columns}, "
         "source_file varchar not null, file_hash varchar not null, loaded_at timestamptz not null)"
     )
+    schema, name = table.split(".")
+    present = {row[0] for row in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchall()}
+    # Declared columns are "name type [not null]", split on commas outside parentheses.
+    declared = [part.strip() for part in re.split(r",(?![^()]*\))", columns)]
+    missing = [column for column in declared if column.split()[0] not in present]
+    for column in missing:
+        nullable = NOT_NULL.sub("", column)  # the rows already loaded have no value for it
+        con.execute(f"alter table {table} add column {nullable}")
+    if missing:
+        con.execute(f"delete from {LOADS_TABLE} where table_name = ?", [table])
 
 
 def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: str | None = None) -> bool:

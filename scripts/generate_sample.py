@@ -98,6 +98,13 @@ ANTENNE_FIGURES = {
     ("enfantAEEH", 2018, "NB_enfant_AEEH"): {"62957": 129, "62935": 98, "62938": 58},
     ("enfantAEEH", 2013, "NB_enfant_AEEH"): {"62957": 81, "62935": 61, "62938": 37},
 }
+# Annexe 1's text, §1.1: the CAB is "more than 72 %" of the antenne's population and 77 % of its
+# allocataires. The antenne's synthetic communes get 4,700 more inhabitants in 2016 (114,762 /
+# 159,053 = 72.2 %) and 250 more allocataires in 2018 (25,829 / 33,435 = 77.3 %; AAH 8.5 %
+# still), taken from the largest other synthetic commune: the département's totals stay, and
+# the weights the other files are drawn with do not move.
+ANTENNE_CODES = ["62957", "62935", "62938"]
+ANTENNE_MORE = {("population", 2016): 4700, ("allocataires", 2018): 250}
 # Annexe 1's text, early childhood by commune: CAF children under 3 (the focus: EnfantAgeCom
 # 2018), births of 2017 and of 2014 (their 3-year trend). Saint-Martin-Boulogne's -10.29 % and
 # the SIVU's -14.6 % cannot be reached with whole births (they are listed as such in
@@ -129,6 +136,12 @@ PARTNER_TOTALS_2018 = {("beneficiaires_ppa", 2018): (7816, 85193), ("enfants_moi
                        ("am_actives_55_plus", 2018): (100, 2900),
                        # 346 AM active at least one month in 2019, 772 families employing one
                        ("am_actives_au_moins_un_mois", 2019): (346, 10100), ("familles_employeur_am", 2019): (772, 23000)}
+# The text's childminders of 2019 (Pajemploi, monthly means): 907 children under 6 cared for,
+# 81 paid hours a month per child (73,467 hours), a mean net wage of 956.75 € (257,366 € for 269
+# childminders paid) and 3.50 € per hour (257,366 / 73,467). Drawn from a generator of their own.
+PARTNER_PAJEMPLOI_2019 = {("enfants_moins6_gardes_am", 2019): (907, 25000),
+                          ("heures_remunerees_am", 2019): (73467, 2125000),
+                          ("salaires_nets_am", 2019): (257366, 7488000), ("am_remunerees", 2019): (269, 7800)}
 COMPLEMENT_ACTIVITE_2018 = {"62160": 5, "62910": 5, "62911": 5, "62912": 5}
 # Years after the convention's baseline (illustrative, for Axe 2's new AM): drawn from a
 # random generator of their own, so that the figures above stay as they are.
@@ -156,6 +169,18 @@ def allocate(total: int, weights: list[float]) -> list[int]:
     for i in order[: total - sum(values)]:
         values[i] += 1
     return values
+
+
+def move_to_antenne(communes: list[tuple], values: list[int], more: int) -> list[int]:
+    """The values with `more` added to the antenne's first commune and taken from the largest
+    commune outside the antenne (the group's total stays)."""
+    codes = [code for code, _, _ in communes]
+    result = list(values)
+    if more:
+        largest = max((i for i, code in enumerate(codes) if code not in ANTENNE_CODES), key=lambda i: values[i])
+        result[codes.index(ANTENNE_CODES[0])] += more
+        result[largest] -= more
+    return result
 
 
 def mask_small(values: list[int]) -> list[int | None]:
@@ -202,8 +227,10 @@ def main() -> None:
         for group, communes in groups.items():
             weights = [p * rng.uniform(0.97, 1.03) for _, _, p in communes]
             pmun = allocate(group_total(POPULATION_TOTALS, group, year), weights)
-            for (code, name, _), value in zip(communes, pmun, strict=False):
-                population[(code, year)] = value
+            written = move_to_antenne(communes, pmun, ANTENNE_MORE.get(("population", year), 0) if group == "reste" else 0)
+            # The file's figures are `written`; the weights of the other files keep the drawn ones.
+            for (code, name, _), drawn, value in zip(communes, pmun, written, strict=False):
+                population[(code, year)] = drawn
                 pcap = round(value * rng.uniform(0.005, 0.025))
                 rows_new.append(["32", "Hauts-de-France", "62", "62" + code[2], "62" + code[3:5], code[2:], code, name, value, pcap, value + pcap])
                 rows_old.append(["32", "Hauts-de-France", "62", "2", "99", code[2:], name, value, pcap, value + pcap])
@@ -227,6 +254,8 @@ def main() -> None:
                 allocate(group_total(CONFIG_TOTALS, group, year, i), [w * rng.uniform(0.8, 1.2) for w in weights])
                 for i in range(len(CONFIG_COLUMNS))
             ]
+            if group == "reste":
+                true_config[0] = move_to_antenne(communes, true_config[0], ANTENNE_MORE.get(("allocataires", year), 0))
             config = [mask_small(column) for column in true_config]
             covered = [
                 mask_small(allocate(group_total(COVERED_TOTALS, group, year, i), [w * rng.uniform(0.9, 1.1) for w in weights]))
@@ -331,6 +360,10 @@ def write_other_sources(rng: random.Random, groups: dict, population: dict, allo
         rows += [[code, year, variable, values[code]] for code, _, _ in communes]
     rows += [[code, 2018, "enfants_moins3_complement_activite", COMPLEMENT_ACTIVITE_2018.get(code, 0)]
              for code, _, _ in communes]
+    pajemploi_rng = random.Random(2019)
+    for (variable, year), totals in PARTNER_PAJEMPLOI_2019.items():
+        values = masked_by_group(groups, spread(pajemploi_rng, groups, weights, totals))
+        rows += [[code, year, variable, values[code]] for code, _, _ in communes]
     since_rng = random.Random(2021)
     for (variable, year), totals in PARTNER_TOTALS_SINCE_2021.items():
         values = masked_by_group(groups, spread(since_rng, groups, weights, totals))

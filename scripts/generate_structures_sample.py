@@ -185,6 +185,31 @@ DEPARTEMENT_AVS_FUNDING_2017 = {"PS": 334_141_360 - 66_636_100, "AVS": 134_080_2
 # Axe 11: children of the Baincthun micro-crèche by commune of residence (a few from Boulogne).
 NORTH_EAST_RESIDENCE = ((BAINCTHUN, 14), (LA_CAPELLE, 6), (CONTEVILLE, 3), (BOULOGNE, 2))
 
+# Annexe 1, youth §3: "11 CLAS dont 3 sur Boulogne"; six are the CLAS of the centres sociaux
+# whose dispositifs list one, the other communes are made up. (commune, nom, gestionnaire)
+CLAS = [
+    (BOULOGNE, "CLAS du Centre Social le Nautilus", "municipal"),
+    (BOULOGNE, "CLAS du Centre Social Ferme Beaurepaire", "association"),
+    (BOULOGNE, "CLAS de l'Espace Jeunes Michel Maes", "municipal"),
+    (ST_MARTIN, "CLAS du Centre Social Marlborough", "association"),
+    (ST_MARTIN, "CLAS du Centre Social Centre", "association"),
+    (WIMEREUX, "CLAS du Centre Socio Culturel Audrey Bartier", "association"),
+    (OUTREAU, "CLAS du Centre Culturel et Social Jacques Brel", "association"),
+    (LE_PORTEL, "CLAS de la Ville du Portel", "municipal"),
+    (ST_ETIENNE, "CLAS de Saint-Étienne-au-Mont", "municipal"),
+    (NEUFCHATEL, "CLAS de Neufchâtel-Hardelot", "municipal"),
+    (WIMILLE, "CLAS de Wimille", "municipal"),
+]
+# Annexe 1, early childhood §5: "projets de créations de 1 MAM, 1 RPE, 3 micro-crèche", still
+# projects in the inventory's latest year (`agrement` projet, no dates, the places asked for);
+# communes made up. (commune, type, nom, gestionnaire, places)
+PROJECTS = [
+    (OUTREAU, "MAM", "Projet de MAM d'Outreau", "association", 12),
+    (NEUFCHATEL, "RPE", "Projet de RPE de Neufchâtel-Hardelot", "municipal", ""),
+    (WIMILLE, "MICRO_CRECHE_PAJE", "Projet de micro-crèche de Wimille", "entreprise", 10),
+    (CONDETTE, "MICRO_CRECHE_PAJE", "Projet de micro-crèche de Condette", "entreprise", 10),
+    (EQUIHEN, "MICRO_CRECHE_PAJE", "Projet de micro-crèche d'Équihen-Plage", "entreprise", 10),
+]
 # Annexe 1 "Focus EAJE par commune": places per EAJE (in ANNEXE_2 order), opening days,
 # occupation rate (%) and children enrolled. Boulogne: 230 + 29 places, 219 to 250 days
 # (mean 233), 2.95 enrolled per place. Le Portel (6.21) and Outreau (2.71) cannot be reached
@@ -206,6 +231,25 @@ COORDINATION_ETP = {BOULOGNE: "1", LA_CAPELLE: "1", LE_PORTEL: "0,3", NEUFCHATEL
                     WIMILLE: "1", ST_LEONARD: "1,3"}
 # Annexe 1, AVS table (2017): 666,361 € of prestations de service and 203,391 € of operating grants.
 AVS_FUNDING_2017 = {"PS": 666_361, "AVS": 203_391}
+# The focus's enrolled children are the latest years'; Annexe 1 §4 counts 1,722 children
+# enrolled in EAJE in 2018 (1,774 in the focus): 2017 and 2018 scale each EAJE's down.
+ENROLLED_2018 = 1722
+# Annexe 1, youth §1: the CAF pays the CAB's youth 1,799,848 € a year, of which 689,752 € of
+# prestations de service, 411,283 € of investment grants and 698,813 € of the CEJ's youth part
+# (2020 here: the text gives no year), spread over the youth structures (ALSH, espaces jeunes).
+YOUTH_FUNDING_2020 = {"PS": 689_752, "INVESTISSEMENT": 411_283, "CEJ": 698_813}
+# Youth §3: 52 REAAP actions by 16 porteurs and 1,688 € in 2020; FPT porteurs and projects
+# (2017: 11 - 16, 2019: 12 - 18, 2020: 10 - 15, 80 % of them carried by centres sociaux, one
+# by a municipality, one by an association). Porteurs are the centres sociaux (in
+# SOCIAL_LIFE order), the EVS, associations of Annexe 2 and communes (a line without structure).
+REAAP_2020 = {"centres sociaux": [4] * 8, "evs": 3, "associations": [3, 3, 2], "communes": [3, 2, 2, 2], "montant": 1688}
+# {year: (projects of each centre social, of the EVS, of Boulogne (the commune), of each association)}
+FPT = {2017: ([2, 2, 2, 2, 1, 1, 1, 1], 0, 2, [1, 1]),
+       2019: ([2, 2, 2, 2, 2, 1, 1, 1], 1, 2, [1, 1]),
+       2020: ([2, 2, 2, 2, 1, 1, 1, 1], 0, 1, [2])}
+FPT_EUROS_PER_PROJECT = 2_500  # made up: the convention gives no FPT amount
+REAAP_ASSOCIATIONS = ["Ass Ferme Beaurepaire", "OMJ Péri et Extra", "LAEP de l'AD PEP 62 « La Parenthèse »"]
+REAAP_COMMUNES = [BOULOGNE, LE_PORTEL, WIMILLE, OUTREAU]
 
 HEADER = ["structure_id", "type", "sous_type", "nom", "adresse", "commune_insee", "gestionnaire", "places", "psu", "etp",
           "date_ouverture", "date_fermeture", "agrement", "zone", "dispositifs", "periscolaire", "mercredi",
@@ -236,8 +280,50 @@ def write(path: Path, header: list[str], rows: list[list]) -> None:
         writer.writerows(rows)
 
 
+def split(total: int, weights: list[int]) -> list[int]:
+    """Whole shares of total in proportion to weights, the rest on the first (amounts, children)."""
+    parts = [total * w // sum(weights) for w in weights]
+    parts[0] += total - sum(parts)
+    return parts
+
+
+def enrolled_before_focus() -> dict[tuple[str, int], int]:
+    """Each EAJE's enrolled children in 2017 and 2018, the focus's scaled to ENROLLED_2018."""
+    focus = [(commune, index, n) for commune, (*_, enrolled) in EAJE_ACTIVITY.items() for index, n in enumerate(enrolled)]
+    scaled = split(ENROLLED_2018, [n for _c, _i, n in focus])
+    return {(commune, index): n for (commune, index, _f), n in zip(focus, scaled, strict=True)}
+
+
+def youth_and_parenting_funding(inventory: list[list], centres_sociaux: list[str]) -> list[list]:
+    """Funding rows (with nb_actions) of the youth structures in 2020, REAAP in 2020, FPT in
+    2017, 2019 and 2020: a porteur is a structure, or a commune (a line without structure)."""
+    ids = {row[3]: row[0] for row in inventory}
+    youth = [row[0] for row in inventory if row[1] in ("ALSH", "ESPACE_JEUNES") and not row[0].startswith("DEP-")]
+    rows = []
+    for scheme, total in YOUTH_FUNDING_2020.items():
+        funded = youth if scheme != "INVESTISSEMENT" else youth[:3]
+        rows += [[structure_id, "", 2020, scheme, amount, ""]
+                 for structure_id, amount in zip(funded, split(total, [1] * len(funded)), strict=True)]
+    evs = ids["Café des Enfants Marelle et Ricochet"]
+    associations = [ids[name] for name in REAAP_ASSOCIATIONS]
+    porteurs = ([(structure_id, "", n) for structure_id, n in zip(centres_sociaux, REAAP_2020["centres sociaux"], strict=True)]
+                + [(evs, "", REAAP_2020["evs"])]
+                + [(structure_id, "", n) for structure_id, n in zip(associations, REAAP_2020["associations"], strict=False)]
+                + [("", commune, n) for commune, n in zip(REAAP_COMMUNES, REAAP_2020["communes"], strict=True)])
+    amounts = split(REAAP_2020["montant"], [n for _s, _c, n in porteurs])
+    rows += [[structure_id, commune, 2020, "REAAP", amount, n]
+             for (structure_id, commune, n), amount in zip(porteurs, amounts, strict=True)]
+    for year, (by_centre, by_evs, by_commune, by_association) in FPT.items():
+        porteurs = ([(structure_id, "", n) for structure_id, n in zip(centres_sociaux, by_centre, strict=True)]
+                    + ([(evs, "", by_evs)] if by_evs else []) + [("", BOULOGNE, by_commune)]
+                    + [(structure_id, "", n) for structure_id, n in zip(associations, by_association, strict=False)])
+        rows += [[structure_id, commune, year, "FPT", n * FPT_EUROS_PER_PROJECT, n] for structure_id, commune, n in porteurs]
+    return rows
+
+
 def main() -> None:
     inventory, activity, funding = [], [], []
+    enrolled_2018 = enrolled_before_focus()
     counters: dict[tuple[str, str], int] = {}
     eaje_seen: dict[str, int] = {}
 
@@ -257,7 +343,8 @@ def main() -> None:
                 hours = round(places_list[index] * days[index] * 10 * float(rate.replace(",", ".")) / 100)
                 activity += [[structure_id, year, "places", places], [structure_id, year, "jours_ouverture", days[index]],
                              [structure_id, year, "taux_occupation", rate],
-                             [structure_id, year, "enfants_inscrits", enrolled[index]],
+                             [structure_id, year, "enfants_inscrits",
+                              enrolled_2018[(commune, index)] if year <= 2018 else enrolled[index]],
                              [structure_id, year, "heures_realisees", hours],
                              [structure_id, year, "heures_facturees", round(hours * 1.08)]]
         elif kind == "MAM":
@@ -291,6 +378,14 @@ def main() -> None:
         if kind == "MICRO_CRECHE_PAJE":
             activity += [[structure_id, year, f"enfants_inscrits_commune_{code}", n] for year in YEARS
                          if year >= opening_year for code, n in ((LA_CAPELLE, 9), (CONTEVILLE, 4), (BAINCTHUN, 3))]
+    for commune, name, manager in CLAS:
+        structure_id = new_id(commune, "CLAS")
+        inventory.append([structure_id, "CLAS", "", name, "", commune, manager, "", "", "", opening_date(structure_id), "",
+                          "", "", "", "", "", "", ""])
+    for commune, kind, name, manager, places in PROJECTS:
+        inventory.append([new_id(commune, kind), kind, "", name, "", commune, manager, places, "non" if places else "", "",
+                          "", "", "projet", "", "", "", "", "", ""])
+    funding += youth_and_parenting_funding(inventory, avs_ids)
     departement_ids = []
     for n in range(DEPARTEMENT_CENTRES_SOCIAUX + 1 + DEPARTEMENT_EVS):
         commune = f"629{10 + n % 70:02d}"
@@ -304,17 +399,15 @@ def main() -> None:
         if n != DEPARTEMENT_CENTRES_SOCIAUX:
             departement_ids.append(structure_id)
     for scheme, cents in DEPARTEMENT_AVS_FUNDING_2017.items():
-        shares = [cents // len(departement_ids)] * len(departement_ids)
-        shares[0] += cents - sum(shares)
-        funding += [[structure_id, "", 2017, scheme, f"{amount // 100},{amount % 100:02d}"]
-                    for structure_id, amount in zip(departement_ids, shares, strict=True)]
+        funding += [[structure_id, "", 2017, scheme, f"{amount // 100},{amount % 100:02d}", ""]
+                    for structure_id, amount in zip(departement_ids, split(cents, [1] * len(departement_ids)), strict=True)]
     for scheme, total in AVS_FUNDING_2017.items():
-        shares = [total // len(avs_ids)] * len(avs_ids)
-        shares[0] += total - sum(shares)
-        funding += [[structure_id, "", 2017, scheme, f"{amount},00"] for structure_id, amount in zip(avs_ids, shares, strict=True)]
+        funding += [[structure_id, "", 2017, scheme, f"{amount},00", ""]
+                    for structure_id, amount in zip(avs_ids, split(total, [1] * len(avs_ids)), strict=True)]
     write(OUT / "inventaire_structures.csv", HEADER, inventory)
     write(OUT / "activite_structures.csv", ["structure_id", "annee", "mesure", "valeur"], activity)
-    write(OUT / "financements_caf.csv", ["structure_id", "commune_insee", "annee", "dispositif", "montant_eur"], funding)
+    write(OUT / "financements_caf.csv", ["structure_id", "commune_insee", "annee", "dispositif", "montant_eur", "nb_actions"],
+          funding)
     print(f"{len(inventory)} structures, {len(activity)} activity rows, {len(funding)} funding rows in {OUT}")
 
 

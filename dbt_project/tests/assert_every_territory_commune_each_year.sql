@@ -21,7 +21,9 @@ per_indicator_year as (
         and indicateurs.territoire_code = territoire_communes.code_commune
     where indicateurs.indicateur_code not in (
             'capacite_theorique_accueil',  -- large communes only
-            'nb_communes_avec_alsh'  -- EPCI only
+            'nb_communes_avec_alsh',  -- EPCI only
+            'part_population_epci_dans_antenne',  -- the EPCI's share of its CAF antenne
+            'part_allocataires_epci_dans_antenne'
         )
         -- Axe 10: the communes where the permis de louer applies only.
         and indicateurs.source not like 'permis de louer%'

@@ -22,6 +22,13 @@ VARIABLES = {
     "am_actives_55_plus": "assistantes maternelles actives de 55 ans ou plus",
     "am_actives_au_moins_un_mois": "assistantes maternelles actives au moins un mois dans l'année",
     "familles_employeur_am": "familles employeuses d'une assistante maternelle",
+    # Pajemploi, monthly means of the year: children cared for, the hours paid for them, the
+    # net wages paid (whole euros) and the childminders paid, so that the territory's averages
+    # (hours per child, wage per childminder, wage per hour) are rebuilt from sums.
+    "enfants_moins6_gardes_am": "enfants de moins de 6 ans gardés par une assistante maternelle",
+    "heures_remunerees_am": "heures rémunérées aux assistantes maternelles par mois",
+    "salaires_nets_am": "salaires nets versés aux assistantes maternelles par mois (euros)",
+    "am_remunerees": "assistantes maternelles rémunérées dans le mois",
     "enfants_moins3_parents_actifs": "enfants de moins de 3 ans dont les parents sont actifs",
     "enfants_moins3_cmg": "enfants de moins de 3 ans bénéficiaires du CMG",
     "enfants_moins3_besoin_garde": "enfants de moins de 3 ans ayant un besoin de garde",

@@ -9,7 +9,9 @@ file, each recognised by its header (SOURCES.md §6):
   file may hold every type, or only some (one file per kind of structure);
 - activity: `structure_id;annee;mesure;valeur`, measures in MEASURES, plus
   `enfants_inscrits_commune_<insee>` (children by commune of residence);
-- funding: `structure_id;commune_insee;annee;dispositif;montant_eur`, schemes in SCHEMES.
+- funding: `structure_id;commune_insee;annee;dispositif;montant_eur`, schemes in SCHEMES, and
+  optionally `nb_actions`: the actions or projects the line funds (REAAP actions, FPT
+  projects); a line without it counts as one.
 
 Dates are ISO (`AAAA-MM-JJ`) or French (`JJ/MM/AAAA`); booleans `true`/`false`, `oui`/`non`
 or `1`/`0`; decimals with a point or a comma. Rules that need the rows of another file (an
@@ -115,8 +117,8 @@ INVENTORY_OPTIONAL = ["sous_type", "adresse", "gestionnaire", "places", "psu", "
                       "date_fermeture", "agrement", "zone", "dispositifs", *ALSH_TIMES]
 ACTIVITY_COLUMNS = ["structure_id", "annee", "mesure", "valeur"]
 FUNDING_REQUIRED = ["annee", "dispositif", "montant_eur"]
-FUNDING_OPTIONAL = ["structure_id", "commune_insee"]
-ALIASES = {"code_commune": "commune_insee", "montant": "montant_eur"}
+FUNDING_OPTIONAL = ["structure_id", "commune_insee", "nb_actions"]
+ALIASES = {"code_commune": "commune_insee", "montant": "montant_eur", "nb_projets": "nb_actions"}
 
 INVENTORY_COLUMNS_DDL = (
     "structure_id varchar not null, type varchar not null, sous_type varchar, nom varchar not null, adresse varchar, "
@@ -130,7 +132,7 @@ ACTIVITY_COLUMNS_DDL = (
 )
 FUNDING_COLUMNS_DDL = (
     "structure_id varchar, code_commune varchar, annee integer not null, dispositif varchar not null, "
-    "montant_eur double not null, ligne bigint not null"
+    "montant_eur double not null, nb_actions integer, ligne bigint not null"
 )
 
 
@@ -304,6 +306,8 @@ def read_funding(path: Path) -> pd.DataFrame:
         "annee": years.astype("int32"),
         "dispositif": schemes,
         "montant_eur": parse_numbers(euros, columns["montant_eur"], allow_blank=False).astype("float64"),
+        "nb_actions": parse_counts(table, "nb_actions", get("nb_actions"), allow_blank=True) if get("nb_actions")
+        else pd.Series(pd.NA, index=table.frame.index, dtype="Int64"),
         "ligne": table.frame[LINE_COLUMN],
     })
     frame.attrs[HEADERS_ATTR] = {name: columns[name] for name in columns} | (

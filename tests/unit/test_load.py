@@ -1,7 +1,7 @@
 import duckdb
 import pandas as pd
 
-from ingest.load import is_loaded, replace_unit
+from ingest.load import ensure_table, is_loaded, replace_unit
 
 
 def frame(value):
@@ -68,3 +68,19 @@ def test_a_full_disk_is_reported_not_hidden_by_a_failed_rollback():
 
     with pytest.raises(duckdb.IOException, match="No space left on device"):
         replace_unit(FullDisk(), "raw.t", "2018", {"annee": 2018}, pd.DataFrame({"annee": [2018]}), "f.csv", "h")
+
+
+def test_a_column_declared_since_the_build_database_was_made_is_added_and_its_files_read_again(tmp_path):
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        ensure_table(con, "raw.t", "annee integer not null, valeur double")
+        replace_unit(con, "raw.t", "2018", {"annee": 2018}, frame(1).drop(columns="code_commune"), "a.csv", "hash-a")
+
+        ensure_table(con, "raw.t", "annee integer not null, valeur double, montant decimal(18, 2), nb integer not null")
+
+        columns = [row[0] for row in con.execute("describe raw.t").fetchall()]
+        assert {"montant", "nb"} <= set(columns)
+        assert con.execute("select count(*) from raw.t").fetchone() == (2,)  # its rows stay until the file is read again
+        assert not is_loaded(con, "raw.t", "hash-a")
+        ensure_table(con, "raw.t", "annee integer not null, valeur double, montant decimal(18, 2), nb integer not null")
+        replace_unit(con, "raw.t", "2018", {"annee": 2018}, frame(1).drop(columns="code_commune"), "a.csv", "hash-a")
+        assert is_loaded(con, "raw.t", "hash-a")  # a second call forgets nothing

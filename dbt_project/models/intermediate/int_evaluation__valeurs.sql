@@ -169,7 +169,8 @@ counted_structures as (
         or (
             indicateurs.indicateur_code = 'a11_structures_creees'
             and (
-                structures.type in ('MICRO_CRECHE_PAJE', 'RPE', 'MAM', 'ALSH')
+                -- (a structure still in project is not created)
+                (structures.type in ('MICRO_CRECHE_PAJE', 'RPE', 'MAM', 'ALSH') and coalesce(structures.agrement, '') <> 'projet')
                 or (structures.type = 'EVS' and structures.est_avs_agreee)
             )
         )

@@ -71,6 +71,10 @@
     {'code': 'nb_am_actives', 'num': ['partenaire__am_actives'], 'requires': ['partenaire']},
     {'code': 'nb_am_actives_dans_annee', 'num': ['partenaire__am_actives_au_moins_un_mois'], 'requires': ['partenaire']},
     {'code': 'nb_familles_employeurs_am', 'num': ['partenaire__familles_employeur_am'], 'requires': ['partenaire']},
+    {'code': 'nb_enfants_moins_6_gardes_am', 'num': ['partenaire__enfants_moins6_gardes_am'], 'requires': ['partenaire']},
+    {'code': 'heures_remunerees_am_par_enfant_mois', 'num': ['partenaire__heures_remunerees_am'], 'den': ['partenaire__enfants_moins6_gardes_am'], 'requires': ['partenaire']},
+    {'code': 'salaire_net_moyen_am', 'num': ['partenaire__salaires_nets_am'], 'den': ['partenaire__am_remunerees'], 'requires': ['partenaire']},
+    {'code': 'salaire_horaire_moyen_am', 'num': ['partenaire__salaires_nets_am'], 'den': ['partenaire__heures_remunerees_am'], 'requires': ['partenaire']},
     {'code': 'part_am_55_plus', 'num': ['partenaire__am_actives_55_plus'], 'den': ['partenaire__am_actives'], 'requires': ['partenaire']},
 
     {'code': 'nb_beneficiaires_ppa', 'num': ['partenaire__beneficiaires_ppa'], 'requires': ['partenaire']},

@@ -11,14 +11,31 @@
 #}
 
 {% set offer = offer_indicators() %}
-{% set avs_codes = ['nb_centres_sociaux', 'nb_evs', 'nb_structures_avs', 'nb_centres_sociaux_projet_famille'] %}
+{% set avs_codes = ['nb_centres_sociaux', 'nb_evs', 'nb_structures_avs', 'nb_centres_sociaux_projet_famille', 'nb_ps_jeunes'] %}
 {% set inventaire = "'inventaire des structures'" %}
 {% set activite = "'inventaire et activité des structures'" %}
+{#
+  Funding figures: (code, aggregate, condition). The social-life ones (AVS) also have
+  département rows; the others are the territory's (the funding file covers the département's
+  social-life structures only). A porteur is the structure funded, or the commune for a line
+  without structure; `nb_actions` is 1 for a line whose file does not give it.
+#}
+{% set jeunesse = "famille = 'enfance_jeunesse'" %}
 {% set funding = [
-    ('montant_ps_avs', "dispositif = 'PS' and est_avs"),
-    ('montant_subventions_fonctionnement_avs', "dispositif = 'AVS'"),
-    ('montant_financements_avs', "(dispositif = 'PS' and est_avs) or dispositif = 'AVS'"),
+    ('montant_ps_avs', 'sum(montant_eur)', "dispositif = 'PS' and est_avs"),
+    ('montant_subventions_fonctionnement_avs', 'sum(montant_eur)', "dispositif = 'AVS'"),
+    ('montant_financements_avs', 'sum(montant_eur)', "(dispositif = 'PS' and est_avs) or dispositif = 'AVS'"),
+    ('montant_ps_jeunesse', 'sum(montant_eur)', "dispositif = 'PS' and " ~ jeunesse),
+    ('montant_subventions_investissement_jeunesse', 'sum(montant_eur)', "dispositif = 'INVESTISSEMENT' and " ~ jeunesse),
+    ('montant_cej_jeunesse', 'sum(montant_eur)', "dispositif = 'CEJ' and " ~ jeunesse),
+    ('montant_financements_jeunesse', 'sum(montant_eur)', "dispositif in ('PS', 'INVESTISSEMENT', 'CEJ') and " ~ jeunesse),
+    ('montant_reaap', 'sum(montant_eur)', "dispositif = 'REAAP'"),
+    ('nb_porteurs_reaap', 'count(distinct porteur)', "dispositif = 'REAAP'"),
+    ('nb_actions_reaap', 'sum(nb_actions)', "dispositif = 'REAAP'"),
+    ('nb_porteurs_fpt', 'count(distinct porteur)', "dispositif = 'FPT'"),
+    ('nb_projets_fpt', 'sum(nb_actions)', "dispositif = 'FPT'"),
 ] %}
+{% set avs_funding = ['montant_ps_avs', 'montant_subventions_fonctionnement_avs', 'montant_financements_avs'] %}
 
 with per_commune as (
     select * from {{ ref('int_offre__communes') }}
@@ -154,7 +171,11 @@ funding_lines as (
         financements.annee,
         financements.dispositif,
         financements.montant_eur,
+        financements.nb_actions,
+        coalesce(financements.structure_id, 'commune ' || financements.code_commune) as porteur,
         coalesce(financements.code_commune, structures.code_commune) as code_commune,
+        structures.type,
+        structures.famille,
         coalesce(structures.type in ('CENTRE_SOCIAL', 'EVS'), false) as est_avs
     from financements
     left join structures
@@ -169,7 +190,8 @@ funding_years as (
 offer_communes as (
     select distinct
         code_commune,
-        dep_code
+        dep_code,
+        hors_territoire
     from per_commune
 ),
 
@@ -177,20 +199,25 @@ funding_per_commune as (
     select
         offer_communes.code_commune,
         offer_communes.dep_code,
+        offer_communes.hors_territoire,
         funding_years.annee,
-        {% for code, condition in funding %}
-            coalesce(sum(funding_lines.montant_eur) filter (where {{ condition }}), 0) as {{ code }}{% if not loop.last %},{% endif %}
+        {% for code, aggregate, condition in funding %}
+            coalesce({{ aggregate }} filter (where {{ condition }}), 0) as {{ code }},
         {% endfor %}
+        -- FPT projects carried by a centre social, and all of them (a share of the territory).
+        coalesce(sum(nb_actions) filter (where dispositif = 'FPT' and type = 'CENTRE_SOCIAL'), 0)
+            as part_projets_fpt_centres_sociaux__num,
+        coalesce(sum(nb_actions) filter (where dispositif = 'FPT'), 0) as part_projets_fpt_centres_sociaux__den
     from offer_communes
     cross join funding_years
     left join funding_lines
         on offer_communes.code_commune = funding_lines.code_commune
         and funding_years.annee = funding_lines.annee
-    group by offer_communes.code_commune, offer_communes.dep_code, funding_years.annee
+    group by offer_communes.code_commune, offer_communes.dep_code, offer_communes.hors_territoire, funding_years.annee
 ),
 
 funding_rows as (
-    {% for code, condition in funding %}
+    {% for code, aggregate, condition in funding %}
         select
             '{{ code }}' as indicateur_code,
             code_commune,
@@ -202,8 +229,23 @@ funding_rows as (
             false as est_approximatif,
             'financements CAF des structures' as source
         from funding_per_commune
-        {% if not loop.last %}union all{% endif %}
+        {% if code not in avs_funding %}
+            where not hors_territoire
+        {% endif %}
+        union all
     {% endfor %}
+    select
+        'part_projets_fpt_centres_sociaux' as indicateur_code,
+        code_commune,
+        dep_code,
+        annee,
+        cast(part_projets_fpt_centres_sociaux__num as double) as numerateur,
+        cast(part_projets_fpt_centres_sociaux__den as double) as denominateur,
+        true as est_ratio,
+        false as est_approximatif,
+        'financements CAF des structures' as source
+    from funding_per_commune
+    where not hors_territoire
 ),
 
 all_rows as (

@@ -160,6 +160,50 @@ summed_levels as (
         and (territoire_niveau <> 'groupement' or count(*) = max(membres))
 ),
 
+-- The share of an EPCI in the CAF's antenne that covers it (the var antenne_caf, a group of
+-- seeds/groupements.csv): its population and allocataires over the antenne's, same year and
+-- source. Only for an EPCI whose communes are all in the antenne.
+epci_in_antenne as (
+    select territoire_communes.epci_siren
+    from territoire_communes
+    left join group_communes
+        on territoire_communes.code_commune = group_communes.code_commune
+        and group_communes.groupement_code = '{{ var("antenne_caf", "") }}'
+    group by territoire_communes.epci_siren
+    having count(*) = count(group_communes.code_commune)
+),
+
+antenne_shares as (
+    select
+        shares.indicateur_code,
+        epci.territoire_niveau,
+        epci.territoire_code,
+        epci.territoire_libelle,
+        epci.annee,
+        epci.numerateur,
+        antenne.numerateur as denominateur,
+        true as est_ratio,
+        epci.est_approximatif or antenne.est_approximatif as est_approximatif,
+        epci.source,
+        epci.priorite
+    from (
+        values
+        ('part_population_epci_dans_antenne', 'population_municipale'),
+        ('part_allocataires_epci_dans_antenne', 'nb_allocataires')
+    ) as shares (indicateur_code, base_code)
+    inner join summed_levels as epci
+        on shares.base_code = epci.indicateur_code
+        and epci.territoire_niveau = 'epci'
+    inner join epci_in_antenne
+        on epci.territoire_code = epci_in_antenne.epci_siren
+    inner join summed_levels as antenne
+        on epci.indicateur_code = antenne.indicateur_code
+        and epci.annee = antenne.annee
+        and epci.priorite = antenne.priorite
+        and antenne.territoire_niveau = 'groupement'
+        and antenne.territoire_code = '{{ var("antenne_caf", "") }}'
+),
+
 -- Figures published per level that cannot be rebuilt from commune sums (their denominators
 -- are not published): the ONAPE theoretical capacity, taken as is at each level.
 published_levels as (
@@ -202,6 +246,8 @@ final as (
     select * from commune_level
     union all
     select * from summed_levels
+    union all
+    select * from antenne_shares
     union all
     select * from published_levels
     union all

@@ -2,10 +2,12 @@
   Where the offer is missing: for each commune of the territory and year of the offer, whether
   it has no collective care (EAJE, micro-crèche or MAM), no ALSH, no social-life structure
   (agreed centre social or EVS). The convention's "territoires non dotés" (Axes 5, 6, 11).
+  A structure in project is not there yet.
 #}
 
 with structure_years as (
     select * from {{ ref('int_structures__annees') }}
+    where {{ offer_indicators().open }}
 ),
 
 territoire_communes as (
