@@ -38,6 +38,7 @@ EXPECTED_UNIT_TESTS = {
     "int_offre__communes__opening_in_2023_changes_2023_not_2021",
     "int_permis__dossiers__tacit_approval_rule",
     "int_indicateurs__territoires__groups_summed_like_an_epci",
+    "int_indicateurs__territoires__epci_share_of_its_caf_antenne",
     "evaluation__baselines_and_status_rules",
     "evaluation_axes__improved_missing_and_deadlines_passed",
 }

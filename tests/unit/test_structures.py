@@ -138,6 +138,15 @@ def test_funding_for_a_structure_or_a_commune(write_file):
     assert rejected(read_funding, neither) == (2, "structure_id", "valeur_obligatoire")
     scheme = write_file("g.csv", "structure_id;commune_insee;annee;dispositif;montant_eur\nCS1;;2017;PSU;10\n")
     assert rejected(read_funding, scheme) == (2, "dispositif", "dispositif_connu")
+    assert frame.nb_actions.isna().all()  # without the optional column, each line counts as one (dbt)
+
+
+def test_funding_lines_may_say_how_many_actions_or_projects_they_fund(write_file):
+    header = "structure_id;commune_insee;annee;dispositif;montant_eur;nb_actions\n"
+    frame = read_funding(write_file("financements.csv", header + "CS1;;2020;REAAP;320;4\n;62160;2020;FPT;5000;\n"))
+    assert frame.nb_actions.tolist() == [4, pd.NA]
+    assert rejected(read_funding, write_file("n.csv", header + "CS1;;2020;FPT;5000;deux\n")) == (
+        2, "nb_actions", "comptage_entier")
 
 
 def ingest(name, landing, tmp_path):

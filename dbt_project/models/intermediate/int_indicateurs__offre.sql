@@ -205,9 +205,14 @@ funding_per_commune as (
             coalesce({{ aggregate }} filter (where {{ condition }}), 0) as {{ code }},
         {% endfor %}
         -- FPT projects carried by a centre social, and all of them (a share of the territory).
-        coalesce(sum(nb_actions) filter (where dispositif = 'FPT' and type = 'CENTRE_SOCIAL'), 0)
-            as part_projets_fpt_centres_sociaux__num,
-        coalesce(sum(nb_actions) filter (where dispositif = 'FPT'), 0) as part_projets_fpt_centres_sociaux__den
+        coalesce(
+            sum(funding_lines.nb_actions) filter (
+                where funding_lines.dispositif = 'FPT' and funding_lines.type = 'CENTRE_SOCIAL'
+            ),
+            0
+        ) as part_projets_fpt_centres_sociaux__num,
+        coalesce(sum(funding_lines.nb_actions) filter (where funding_lines.dispositif = 'FPT'), 0)
+            as part_projets_fpt_centres_sociaux__den
     from offer_communes
     cross join funding_years
     left join funding_lines
