@@ -29,15 +29,21 @@ def value(warehouse, indicator, level, code, year=FOCUS_YEAR):
 def test_register_holds_annexe_2_and_the_structures_annexe_1_adds(refreshed):
     _landing, warehouse = refreshed
     by_type = dict(published(warehouse, "select type, count(*) from marts.structures where dans_le_territoire and "
-                                        "(date_ouverture is null or date_ouverture < '2021-01-01') group by type"))  # before the convention
+                                        "statut <> 'projet' and (date_ouverture is null or date_ouverture < '2021-01-01') "
+                                        "group by type"))  # before the convention
     # Annexe 2: 14 EAJE, 6 RPE, 3 LAEP, 7 coordination posts (+ Saint-Léonard's, Axe 12).
     assert (by_type["EAJE"], by_type["RPE"], by_type["LAEP"], by_type["COORDINATION"]) == (14, 6, 3, 8)
-    assert (by_type["MAM"], by_type["MICRO_CRECHE_PAJE"], by_type["CENTRE_SOCIAL"], by_type["EVS"]) == (4, 3, 9, 2)
+    # Annexe 1: 4 MAM, 3 micro-crèches, 8 centres sociaux, Marelle et Ricochet, 11 CLAS.
+    assert (by_type["MAM"], by_type["MICRO_CRECHE_PAJE"], by_type["CENTRE_SOCIAL"], by_type["EVS"]) == (4, 3, 8, 1)
+    assert by_type["CLAS"] == 11
     communes = published(warehouse, "select count(distinct code_commune) from marts.structures where type not in "
                                     "('MAM', 'MICRO_CRECHE_PAJE', 'CENTRE_SOCIAL', 'EVS')")
     assert communes == [(17,)]
     projects = published(warehouse, "select nom from marts.structures where statut = 'projet' order by nom")
-    assert [name for (name,) in projects] == ["Espace Henriville (préfiguration)", "Espace Maes (préfiguration)"]
+    assert [name for (name,) in projects] == [
+        "Espace Henriville (préfiguration)", "Espace Maes (préfiguration)", "Projet de MAM d'Outreau",
+        "Projet de RPE de Neufchâtel-Hardelot", "Projet de micro-crèche d'Équihen-Plage",
+        "Projet de micro-crèche de Condette", "Projet de micro-crèche de Wimille"]
     [(manager, periscolaire, extrascolaire)] = published(
         warehouse, "select gestionnaire_nature, periscolaire, extrascolaire from marts.structures "
                    "where code_commune = '62075' and type = 'ALSH'")
