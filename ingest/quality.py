@@ -107,7 +107,6 @@ def _validation_definition(rules: list[Rule]):
     return _DEFINITIONS[key]
 
 
-
 def validate(rules: list[Rule], frame: pd.DataFrame, file_name: str) -> list[ContractViolation]:
     """Run `rules` on `frame`, which has a `ligne` column; return the violations.
 
