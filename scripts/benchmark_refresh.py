@@ -243,10 +243,17 @@ def run_refresh(landing: Path, warehouse: Path) -> dict:
     sampler.start()
     first_step = None
     output = []
+    marks: dict[str, float] = {}  # when the dbt step started and ended
     for line in process.stdout:
         output.append(line)
+        now = time.perf_counter() - started
         if first_step is None and "▶" in line:
-            first_step = time.perf_counter() - started
+            first_step = now
+        for mark in ("▶ dbt", "✓ dbt"):
+            if mark in line:
+                marks.setdefault(mark, now)
+        if "▶" in line or "✓" in line or "incrémental" in line or "Terminé" in line:
+            print(f"  {now:6.1f} s  {line.strip()[:110]}")
     errors = process.stderr.read()
     process.wait()
     elapsed = time.perf_counter() - started
@@ -254,7 +261,12 @@ def run_refresh(landing: Path, warehouse: Path) -> dict:
     sampler.join()
     if process.returncode != 0:
         print("".join(output)[-3000:], errors[-3000:])
-    return {"s": elapsed, "startup_s": first_step, "peak_rss_mb": peak[0], "exit": process.returncode}
+    phases = {}
+    if first_step is not None and {"▶ dbt", "✓ dbt"} <= marks.keys():
+        phases = {"startup": first_step, "ingestion": marks["▶ dbt"] - first_step,
+                  "dbt": marks["✓ dbt"] - marks["▶ dbt"], "publication_report": elapsed - marks["✓ dbt"]}
+    return {"s": elapsed, "startup_s": first_step, "peak_rss_mb": peak[0], "exit": process.returncode,
+            "phases_s": {name: round(seconds, 1) for name, seconds in phases.items()}}
 
 
 def baseline_statements(landing: Path, composition: Path) -> list[tuple[str, list]]:
@@ -357,6 +369,9 @@ def main() -> None:
         "rows_per_s": round(rows / first["s"]),
         "incremental_s": round(incremental["s"], 1),
         "startup_s": round(first["startup_s"], 1),
+        # Where each refresh spent its time (from the moments its steps were printed; the
+        # incremental refresh's dbt phase runs from its first to its last dbt step).
+        "phases_s": {"refresh": first["phases_s"], "incremental": incremental["phases_s"]},
         "machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
                     "platform": platform.platform(), "python": platform.python_version(), "duckdb": duckdb.__version__},
         "territory": "all",
