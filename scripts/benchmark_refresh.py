@@ -25,6 +25,7 @@ Run: uv run python scripts/benchmark_refresh.py [--communes 35000] [--years 10]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -338,9 +339,11 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=35000)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
+    parser.add_argument("--keep", metavar="DIR", help="write the extracts and warehouses there and keep them "
+                        "(to profile one model with ctg-dbt afterwards)")
     args = parser.parse_args()
     years = list(range(2018 - args.years + 1, 2019))
-    with tempfile.TemporaryDirectory() as tmp:
+    with (contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory()) as tmp:
         root = Path(tmp)
         codes = commune_codes(args.communes)
         membership = epci_of(codes)
