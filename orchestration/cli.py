@@ -561,6 +561,33 @@ def record_build(settings: Settings, tables: dict[str, list[str]], succeeded: bo
             "recalculera tout")
 
 
+def prepare(args: argparse.Namespace) -> int:
+    """Parse the dbt project for these settings ahead of the first refresh (`make install`):
+    the manifest the Dagster definitions read, and the partial-parse state of the build
+    database's own dbt target folder, which `dbt build` would otherwise make from scratch.
+    Nothing is read, built or published; run again, it only checks that nothing changed."""
+    import time
+
+    from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
+
+    settings = resolve_settings(args)
+    target = settings.dbt_target_dir
+    # Checked before importing dbt and Dagster (4 s): `make run` installs first, every time.
+    if not parse_is_stale(DBT_PROJECT_DIR / "target" / "manifest.json") and \
+            not parse_is_stale(target / "partial_parse.msgpack"):
+        print(f"projet dbt déjà préparé pour {settings.build_db.name}")
+        return 0
+    from orchestration.transform.dbt import dbt_project, dbt_resource, prepare_manifest
+
+    started = time.monotonic()
+    prepare_manifest(dbt_project(), settings.dbt_vars_json())
+    target.mkdir(parents=True, exist_ok=True)
+    dbt_resource().cli(["parse", "--quiet", "--vars", settings.dbt_vars_json()], target_path=target).wait()
+    print(f"projet dbt préparé en {time.monotonic() - started:.0f} s pour {settings.build_db.name} "
+          f"({settings.landing_dir})")
+    return 0
+
+
 def validate(args: argparse.Namespace) -> int:
     from ingest.validation import validate_files
 
@@ -659,6 +686,14 @@ def main(argv: list[str] | None = None, sources: list[SourceSpec] | None = None)
              "par ctg archive --retirer), puis du dossier d'arrivée",
     )
     refresh_parser.set_defaults(handler=refresh)
+    prepare_parser = commands.add_parser(
+        "prepare", help="préparer le projet dbt avant le premier rafraîchissement (make install le fait pour --sample)")
+    prepare_parser.add_argument("--landing", help=f"dossier des extraits (CTG_LANDING_DIR, défaut {DEFAULT_LANDING})")
+    prepare_parser.add_argument("--sample", action="store_true", help="l'échantillon intégré data/sample/")
+    prepare_parser.add_argument("--warehouse", help=f"fichier DuckDB publié (CTG_WAREHOUSE, défaut {DEFAULT_WAREHOUSE})")
+    prepare_parser.add_argument("--all-departement-communes", action="store_true",
+                                help="comme ctg refresh --all-departement-communes")
+    prepare_parser.set_defaults(handler=prepare, territory=None)
     validate_parser = commands.add_parser("validate", help="contrôler des extraits sans rien charger")
     validate_parser.add_argument("files", nargs="+")
     validate_parser.set_defaults(handler=validate)

@@ -91,5 +91,17 @@ class Settings:
         return json.dumps(self.dbt_vars(), sort_keys=True)
 
 
+def parse_is_stale(parsed: Path) -> bool:
+    """True when `parsed` (a manifest, a partial-parse file) is missing or older than a model,
+    macro, test, seed or YAML file of the dbt project. Light: no dbt or Dagster import."""
+    if not parsed.exists():
+        return True
+    parsed_at = parsed.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "tests", "seeds"):
+        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > parsed_at for p in sources)
+
+
 def is_true(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "oui"}

@@ -20,7 +20,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
 from orchestration.transform.dbt_child import PARENT_PID_VARIABLE
 
 DBT_ASSETS_NAME = "ctg_dbt_assets"
@@ -33,14 +33,7 @@ def dbt_project() -> DbtProject:
 
 def manifest_is_stale(project: DbtProject) -> bool:
     """True when a model, macro, test or YAML file changed after the last parse."""
-    manifest: Path = project.manifest_path
-    if not manifest.exists():
-        return True
-    parsed_at = manifest.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml"]
-    for folder in ("models", "macros", "tests", "seeds"):
-        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
-    return any(p.stat().st_mtime > parsed_at for p in sources)
+    return parse_is_stale(project.manifest_path)
 
 
 def prepare_manifest(project: DbtProject, dbt_vars: str) -> None:

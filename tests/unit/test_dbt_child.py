@@ -55,3 +55,17 @@ def test_the_refresh_runs_dbt_through_ctg_dbt():
     assert Path(resource.dbt_executable).name == "ctg-dbt"
     version = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True, timeout=60)
     assert version.returncode == 0 and "dbt" in version.stdout.lower()
+
+
+def test_a_parse_is_stale_when_missing_or_older_than_a_project_file(tmp_path):
+    """`ctg prepare` (make install) skips dbt when its parse is newer than every project file."""
+    from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
+
+    parsed = tmp_path / "partial_parse.msgpack"
+    assert parse_is_stale(parsed)
+    parsed.write_bytes(b"")
+    os.utime(parsed, (time.time() + 3600, time.time() + 3600))
+    assert not parse_is_stale(parsed)
+    newest = max(p.stat().st_mtime for p in (DBT_PROJECT_DIR / "models").rglob("*.sql"))
+    os.utime(parsed, (newest - 1, newest - 1))
+    assert parse_is_stale(parsed)
