@@ -168,7 +168,7 @@ childminder_rows as (
     where partner.a_partenaire
 ),
 
-all_rows as (
+all_rows as materialized (
     select * from variable_rows
     union all
     select * from population_rows
@@ -179,36 +179,45 @@ all_rows as (
 -- A variable absent from a year's files (an older partner extract, a census edition without
 -- POP0019) gives no row for that year, rather than NULL figures passed off as approximate.
 -- A variable present but masked for every commune (small counts) still gives its rows.
+-- (Grouped, then joined back: window functions over the tens of millions of commune rows of
+-- national extracts cost several times more.)
 with_data as (
-    select *
+    select
+        indicateur_code,
+        annee,
+        priorite
     from all_rows
-    qualify
-        bool_or(numerateur_present) over (partition by indicateur_code, annee, priorite)
-        and bool_or(denominateur_present) over (partition by indicateur_code, annee, priorite)
+    group by indicateur_code, annee, priorite
+    having bool_or(numerateur_present) and bool_or(denominateur_present)
 ),
 
 -- For each indicator and year, the best source present: legacy (1) before portal (2).
-ranked as (
+retained as (
     select
-        *,
-        min(priorite) over (partition by indicateur_code, annee) as priorite_retenue
+        indicateur_code,
+        annee,
+        min(priorite) as priorite
     from with_data
+    group by indicateur_code, annee
 ),
 
 final as (
     select
-        indicateur_code,
-        code_commune,
-        dep_code,
-        annee,
-        numerateur,
-        denominateur,
-        est_ratio,
-        est_approximatif,
-        source,
-        priorite
-    from ranked
-    where priorite = priorite_retenue
+        all_rows.indicateur_code,
+        all_rows.code_commune,
+        all_rows.dep_code,
+        all_rows.annee,
+        all_rows.numerateur,
+        all_rows.denominateur,
+        all_rows.est_ratio,
+        all_rows.est_approximatif,
+        all_rows.source,
+        all_rows.priorite
+    from all_rows
+    inner join retained
+        on all_rows.indicateur_code = retained.indicateur_code
+        and all_rows.annee = retained.annee
+        and all_rows.priorite = retained.priorite
 )
 
 select * from final
