@@ -2,8 +2,9 @@
 
 The inventory is Annexe 2 of the convention, entry by entry (101 entries in 17 communes and the
 SIVU), plus what Annexe 1 and Axe 12 describe and Annexe 2 does not list: the 4 MAM and 3
-micro-crèches of §4, the 8 centres sociaux, the EVS and the 2 projects of the AVS section, and
-Saint-Léonard's coordination post (Axe 12). Places, days, occupation, enrolled children and ETP
+micro-crèches of §4, the 8 centres sociaux, the EVS and the 2 projects of the AVS section,
+Saint-Léonard's coordination post (Axe 12), the 11 CLAS and the 5 projects of creation of the
+text, and the youth, REAAP and FPT funding of the text (with the funding file's `nb_actions`). Places, days, occupation, enrolled children and ETP
 are those of Annexe 1's per-commune focus; where the convention contradicts itself the sample
 follows Annexe 2 and the detailed figures (README, "Where the convention disagrees with itself").
 Opening dates are not in the convention: they are made up, deterministic, before 2017.
