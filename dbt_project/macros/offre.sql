@@ -14,6 +14,7 @@
 #}
 {% macro offer_indicators() %}
     {% set open = "coalesce(agrement, '') <> 'projet'" %}
+    {% set municipal_psu_eaje = "type = 'EAJE' and coalesce(psu, true) and gestionnaire_nature = 'municipal' and " ~ open %}
     {{ return({
         'open': open,
         'counts': [
@@ -28,7 +29,7 @@
             ('nb_structures_avs', "est_avs_agreee"),
             ('nb_centres_sociaux_projet_famille', "type = 'CENTRE_SOCIAL' and est_avs_agreee and list_contains(dispositifs, 'ACF')"),
             ('nb_creches_familiales', "type = 'EAJE' and sous_type = 'crèche familiale' and " ~ open),
-            ('nb_eaje_gestion_municipale', "type = 'EAJE' and coalesce(psu, true) and gestionnaire_nature = 'municipal' and " ~ open),
+            ('nb_eaje_gestion_municipale', municipal_psu_eaje),
             ('nb_clas', "type = 'CLAS' and " ~ open),
             ('nb_ps_jeunes', "est_avs_agreee and list_contains(dispositifs, 'PS_JEUNES')"),
             ('nb_projets_creation_mam', "type = 'MAM' and agrement = 'projet'"),
@@ -43,7 +44,7 @@
             ('nb_places_mam', 'places', "type = 'MAM' and " ~ open),
             ('nb_places_accueil_collectif', 'places', "((type = 'EAJE' and coalesce(psu, true)) or type in ('MICRO_CRECHE_PAJE', 'MAM')) and " ~ open),
             ('nb_places_creches_familiales', 'places', "type = 'EAJE' and sous_type = 'crèche familiale' and " ~ open),
-            ('nb_places_eaje_gestion_municipale', 'places', "type = 'EAJE' and coalesce(psu, true) and gestionnaire_nature = 'municipal' and " ~ open),
+            ('nb_places_eaje_gestion_municipale', 'places', municipal_psu_eaje),
             ('nb_enfants_inscrits_eaje', 'enfants_inscrits', "type = 'EAJE' and " ~ open),
             ('etp_rpe', 'etp', "type = 'RPE' and " ~ open),
             ('etp_coordination', 'etp', "type = 'COORDINATION' and " ~ open),

@@ -8,6 +8,8 @@
 #}
 
 {% set commune_only = offer_indicators().extremes | map('first') | list %}
+{# The group that is the CAF's antenne covering the territory (dbt_project.yml, antenne_caf). #}
+{% set antenne = var('antenne_caf', '') | replace("'", "''") %}
 
 with communes as (
     select * from {{ ref('int_indicateurs__communes') }}
@@ -168,7 +170,7 @@ epci_in_antenne as (
     from territoire_communes
     left join group_communes
         on territoire_communes.code_commune = group_communes.code_commune
-        and group_communes.groupement_code = '{{ var("antenne_caf", "") }}'
+        and group_communes.groupement_code = '{{ antenne }}'
     group by territoire_communes.epci_siren
     having count(*) = count(group_communes.code_commune)
 ),
@@ -201,7 +203,7 @@ antenne_shares as (
         and epci.annee = antenne.annee
         and epci.priorite = antenne.priorite
         and antenne.territoire_niveau = 'groupement'
-        and antenne.territoire_code = '{{ var("antenne_caf", "") }}'
+        and antenne.territoire_code = '{{ antenne }}'
 ),
 
 -- Figures published per level that cannot be rebuilt from commune sums (their denominators
