@@ -110,30 +110,46 @@ def read_text_table(path: Path, separators: str = ";,") -> TextTable:
     text, encoding = decode(raw)
     header_line = next((line for line in text.splitlines() if line.strip()), "")
     separator = sniff_separator(header_line, separators)
+    rows, starts, last_line = _rows_and_lines(path, text, separator)
+    non_blank = [i for i, row in enumerate(rows) if "".join(row).strip()]  # blank or separators only: skipped
+    if not non_blank:
+        raise ContractError.single(path, "fichier_vide", "aucune ligne de données après l'en-tête", line=last_line or 1)
+    header_at = starts[non_blank[0]]
+    header = [cell.strip() for cell in rows[non_blank[0]]]
+    while header and header[-1] == "":
+        header.pop()
+    check_header(path, header, header_at)
+    records = [rows[i] for i in non_blank[1:]]
+    lines = [starts[i] for i in non_blank[1:]]
+    if not records:
+        raise ContractError.single(path, "fichier_vide", "aucune ligne de données après l'en-tête", line=last_line or 1)
+    for index in [index for index, row in enumerate(records) if len(row) != len(header)]:
+        records[index] = _fit_record(path, records[index], header, lines[index], separator)
+    frame = pd.DataFrame(records, columns=header, dtype=str)
+    # Line numbers as the user sees them in a text editor (blank lines counted).
+    frame[LINE_COLUMN] = lines
+    return TextTable(path=path, encoding=encoding, separator=separator, frame=frame, header_line=header_at)
+
+
+def _rows_and_lines(path: Path, text: str, separator: str) -> tuple[list[list[str]], list[int] | range, int]:
+    """Every record of the text (blank ones included), the line each starts on, and the
+    number of lines read."""
     # strict: an unterminated quote is an error, not a field swallowing the rest of the file.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', strict=True)
-    header: list[str] | None = None
-    header_at = 1
-    records: list[list[str]] = []
-    lines: list[int] = []
+    rows: list[list[str]] = []
+    starts: list[int] = []
     record_start = 1  # first line of the record being read (a quoted field may span lines)
     try:
+        if '"' not in text:  # no record spans lines: read in one call, a record per line
+            rows = list(reader)
+            return rows, range(1, len(rows) + 1), reader.line_num
         for row in reader:
-            start, record_start = record_start, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue  # blank line, or separators only (Excel): skipped, still counted
-            if header is None:
-                header_at = start
-                header = [cell.strip() for cell in row]
-                while header and header[-1] == "":
-                    header.pop()
-                check_header(path, header, start)
-                continue
-            if len(row) != len(header):
-                row = _fit_record(path, row, header, start, separator)
-            records.append(row)
-            lines.append(start)
+            rows.append(row)
+            starts.append(record_start)
+            record_start = reader.line_num + 1
     except csv.Error as error:  # e.g. an unterminated quote running to the end of the file
+        if '"' not in text:
+            record_start = max(reader.line_num, 1)  # the line being read: a record per line
         if "field larger than field limit" in str(error):
             raise ContractError.single(
                 path, "champ_trop_long",
@@ -145,14 +161,7 @@ def read_text_table(path: Path, separators: str = ";,") -> TextTable:
             path, "structure_csv",
             f"guillemet non fermé ou mal placé à partir de cette ligne ({error})", line=record_start,
         ) from None
-    if header is None or not records:
-        raise ContractError.single(
-            path, "fichier_vide", "aucune ligne de données après l'en-tête", line=reader.line_num or 1
-        )
-    frame = pd.DataFrame(records, columns=header, dtype=str)
-    # Line numbers as the user sees them in a text editor (blank lines counted).
-    frame[LINE_COLUMN] = lines
-    return TextTable(path=path, encoding=encoding, separator=separator, frame=frame, header_line=header_at)
+    return rows, starts, reader.line_num
 
 
 def check_header(path: Path, header: list[str], line: int) -> None:
@@ -215,26 +224,24 @@ def map_columns(
     return {name: by_lower[name] for name in wanted}
 
 
-# The cleaning of parse_counts in SQL: DuckDB runs it vectorised over a national column,
+# The cleaning of parse_counts in SQL: DuckDB runs it vectorised over a national file,
 # where pandas' string methods loop in Python (44 % of the ingestion of the CAF files).
-COUNTS_SQL = r"""
-with cleaned as (
-    select
-        i,
-        regexp_replace(
-            replace(regexp_replace(replace(replace(v, chr(160), ''), chr(8239), ''), '^\s+|\s+$', '', 'g'), ' ', ''),
-            '(\d)[.,]0{1,2}$', '\1'
-        ) as c
-    from cells
-)
-select
-    case when c <> '' and length(c) <= 15 then try_cast(c as bigint) end as n,
-    coalesce(
-        (c <> '' and not regexp_full_match(c, '[0-9]+')) or length(c) > 15 or (c = '' and not ?), false
-    ) as refused
-from cleaned
-order by i
-"""
+def _count_sql(column: str, allow_blank: bool) -> tuple[str, str]:
+    """(value, refused) expressions for a text column of counts, as parse_counts reads them.
+    Plain digits, nearly every cell, are cast directly: the cleaning runs only on the others."""
+    quoted = '"' + column.replace('"', '""') + '"'
+    plain = f"regexp_full_match({quoted}, '[0-9]{{1,15}}')"
+    cleaned = (
+        r"regexp_replace(replace(regexp_replace(replace(replace(coalesce(" + quoted + r", ''), chr(160), ''), "
+        r"chr(8239), ''), '^\s+|\s+$', '', 'g'), ' ', ''), '(\d)[.,]0{1,2}$', '\1')"
+    )
+    value = (f"case when {plain} then cast({quoted} as bigint) "
+             f"when {cleaned} <> '' and length({cleaned}) <= 15 then try_cast({cleaned} as bigint) end")
+    refused = (
+        f"case when {plain} then false else ({cleaned} <> '' and not regexp_full_match({cleaned}, '[0-9]+')) "
+        f"or length({cleaned}) > 15{'' if allow_blank else f' or {cleaned} = {chr(39) * 2}'} end"
+    )
+    return value, refused
 
 
 _CURSOR_LOCK = threading.Lock()
@@ -249,22 +256,60 @@ def _parsing_database():
     return duckdb.connect()
 
 
-def counts_in_sql(values: pd.Series, allow_blank: bool) -> pd.Series | None:
-    """The counts of a column whose every cell is valid, parsed by DuckDB; None when a cell
-    is not (the pandas path then names the first one, its line and the rule)."""
+def parsing_cursor():
+    """A cursor on the process's in-memory DuckDB, for work on one file's values."""
+    with _CURSOR_LOCK:
+        return _parsing_database().cursor()  # one per call: readers may run in several threads
+
+
+def counts_in_sql(frame: pd.DataFrame, headers: list[str], allow_blank: bool) -> dict[str, pd.Series | None]:
+    """The counts of text columns parsed by DuckDB in one scan: {header: counts}, None for a
+    column where a cell is not valid (the pandas path then names the first one, its line and
+    the rule)."""
     import numpy as np
 
-    cells = pd.DataFrame({"i": np.arange(len(values)), "v": values.astype(object).where(values.notna(), None).to_numpy()})
-    with _CURSOR_LOCK:
-        cursor = _parsing_database().cursor()  # one per call: readers may run in several threads
-    with cursor:
+    headers = list(dict.fromkeys(headers))
+    if not headers:
+        return {}
+    values, refusals = [], []
+    for number, header in enumerate(headers):
+        value, refused = _count_sql(header, allow_blank)
+        values.append(f"{value} as n{number}")
+        refusals.append(f"coalesce(bool_or({refused}), false)")
+    # Object arrays: DuckDB reads them as VARCHAR (NULL for a missing cell).
+    cells = pd.DataFrame({header: frame[header].to_numpy(dtype=object) for header in headers})
+    with parsing_cursor() as cursor:
         cursor.register("cells", cells)
-        n, refused = cursor.execute(COUNTS_SQL, [allow_blank]).fetchnumpy().values()
-    if refused.any():
-        return None
-    return pd.Series(pd.array(n.filled(0) if np.ma.isMaskedArray(n) else n, dtype="Int64"), index=values.index).mask(
-        np.ma.getmaskarray(n)
-    )
+        refused_columns = cursor.execute(f"select {', '.join(refusals)} from cells").fetchone()
+        columns = cursor.execute(f"select {', '.join(values)} from cells").fetchnumpy()
+    parsed: dict[str, pd.Series | None] = {}
+    for number, header in enumerate(headers):
+        n = columns[f"n{number}"]
+        if refused_columns[number]:
+            parsed[header] = None
+            continue
+        mask = np.ma.getmaskarray(n)
+        data = (n.filled(0) if np.ma.isMaskedArray(n) else n).astype("int64")
+        parsed[header] = pd.Series(pd.arrays.IntegerArray(data, mask.copy()), index=frame.index)
+    return parsed
+
+
+def parse_count_columns(table: TextTable, columns: dict[str, str], allow_blank: bool) -> dict[str, pd.Series]:
+    """parse_counts for several columns ({name: header}) at once, in one DuckDB scan; every bad
+    column is reported together, so that one correction pass fixes the file."""
+    parsed = counts_in_sql(table.frame, list(columns.values()), allow_blank)
+    result, problems = {}, []
+    for name, header in columns.items():
+        if parsed[header] is not None:
+            result[name] = parsed[header]
+            continue
+        try:
+            result[name] = _counts_with_their_errors(table, header, allow_blank)
+        except ContractError as error:
+            problems.extend(error.violations)
+    if problems:
+        raise ContractError(sorted(problems, key=lambda v: v.line or 0))
+    return result
 
 
 def parse_counts(table: TextTable, column: str, header: str, allow_blank: bool) -> pd.Series:
@@ -273,9 +318,11 @@ def parse_counts(table: TextTable, column: str, header: str, allow_blank: bool) 
     Blank cells become NULL when `allow_blank` (CAF statistical secrecy), and are an error
     otherwise. Spaces used as thousands separators and a trailing ",0"/".0" are accepted.
     """
-    parsed = counts_in_sql(table.frame[header], allow_blank)
-    if parsed is not None:
-        return parsed
+    return parse_count_columns(table, {column: header}, allow_blank)[column]
+
+
+def _counts_with_their_errors(table: TextTable, header: str, allow_blank: bool) -> pd.Series:
+    """The pandas reading of a column of counts: slower, but names the first bad cell."""
     text = (
         table.frame[header]
         .str.replace("\u00a0", "", regex=False)

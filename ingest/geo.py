@@ -28,11 +28,13 @@ def normalise_commune_codes(table: TextTable, header: str) -> pd.Series:
     A 4-digit code lost its leading zero in a spreadsheet: it is padded back.
     Special rows (XXXXX, 99999, empty) are kept as they are; callers flag them.
     """
-    codes = table.frame[header].str.strip().str.upper()
-    codes = codes.where(~codes.str.fullmatch(r"\d{4}"), "0" + codes)
-    valid = codes.str.match(COMMUNE_CODE.pattern) | codes.isin(SPECIAL_CODES)
-    if not valid.all():
-        first = (~valid).idxmax()
+    # Plain Python over the values: pandas' string methods cost ten times as much per cell.
+    cleaned = [str(code).strip().upper() for code in table.frame[header].tolist()]
+    cleaned = ["0" + code if len(code) == 4 and code.isascii() and code.isdigit() else code for code in cleaned]
+    codes = pd.Series(cleaned, index=table.frame.index, dtype=table.frame[header].dtype)
+    valid = [code in SPECIAL_CODES or COMMUNE_CODE.match(code) is not None for code in cleaned]
+    if not all(valid):
+        first = table.frame.index[valid.index(False)]
         raise ContractError.single(
             table.path,
             "code_commune",
@@ -68,10 +70,10 @@ def known_departements() -> frozenset[str]:
 
 def check_known_departements(table: TextTable, codes: pd.Series, header: str) -> None:
     """Reject a well-formed code whose département does not exist (e.g. 96001, 00123)."""
-    real = ~codes.isin(SPECIAL_CODES)
-    unknown = real & ~codes.map(departement_of).isin(known_departements())
-    if unknown.any():
-        first = unknown.idxmax()
+    known = known_departements()
+    unknown = [code not in SPECIAL_CODES and departement_of(code) not in known for code in codes.tolist()]
+    if any(unknown):
+        first = codes.index[unknown.index(True)]
         raise ContractError.single(
             table.path,
             "code_commune_inconnu",

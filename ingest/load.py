@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
@@ -17,6 +18,46 @@ import pandas as pd
 
 LOADS_TABLE = "raw._chargements"
 NOT_NULL = re.compile(r"\s+not\s+null", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SqlRows:
+    """Rows to load written as SQL over the reader's frame, which it reads as `reader_frame`:
+    the long rows of a national file are made by DuckDB instead of being copied through
+    pandas (ten times the rows of the file, each with its strings)."""
+
+    frame: pd.DataFrame
+    select: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a frame (for tests and inspection; loading never needs it)."""
+        with duckdb.connect() as con, incoming_view(con, "rows", self):
+            return con.execute("select * from rows").df()
+
+
+Rows = pd.DataFrame | SqlRows
+
+
+@contextlib.contextmanager
+def incoming_view(con: duckdb.DuckDBPyConnection, name: str, rows: Rows):
+    """`rows` readable as the view `name` on `con` while the block runs."""
+    if isinstance(rows, SqlRows):
+        con.register("reader_frame", rows.frame)
+        try:
+            con.execute(f"create or replace temp view {name} as {rows.select}")
+            yield
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"drop view if exists {name}")
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("reader_frame")
+        return
+    con.register(name, rows)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
 
 
 def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -94,23 +135,20 @@ def loaded_for_another_unit(
 
 
 def same_figures_for_another_year(
-    con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame, unit_filter: dict[str, object], columns: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection, table: str, rows: Rows, unit_filter: dict[str, object], columns: tuple[str, ...]
 ) -> str | None:
     """The file of another year of the same unit kind (same filter but `annee`) whose loaded
     rows carry exactly the same figures: a copy saved under another year's name."""
     scope = {column: value for column, value in unit_filter.items() if column != "annee" and isinstance(column, str)}
     fingerprint = ", ".join(columns)
-    con.register("incoming_figures", rows[list(columns)])
-    try:
+    with incoming_view(con, "incoming_figures", rows):
         [(digest, count)] = con.execute(f"select bit_xor(hash({fingerprint})), count(*) from incoming_figures").fetchall()
-        clauses = " ".join(f"and {column} = ?" for column in scope)
-        found = con.execute(
-            f"select any_value(source_file) from {table} where annee <> ? {clauses} "
-            f"group by annee having bit_xor(hash({fingerprint})) = ? and count(*) = ? limit 1",
-            [unit_filter["annee"], *scope.values(), digest, count],
-        ).fetchall()
-    finally:
-        con.unregister("incoming_figures")
+    clauses = " ".join(f"and {column} = ?" for column in scope)
+    found = con.execute(
+        f"select any_value(source_file) from {table} where annee <> ? {clauses} "
+        f"group by annee having bit_xor(hash({fingerprint})) = ? and count(*) = ? limit 1",
+        [unit_filter["annee"], *scope.values(), digest, count],
+    ).fetchall()
     return found[0][0] if found else None
 
 
@@ -119,48 +157,59 @@ def replace_unit(
     table: str,
     unit: str,
     unit_filter: dict[str, object],
-    frame: pd.DataFrame,
+    rows: Rows,
     source_file: str,
     file_hash: str,
 ) -> int:
-    """Replace the rows of `unit` with `frame`. `unit_filter` selects them: column = value,
+    """Replace the rows of `unit` with `rows`. `unit_filter` selects them: column = value,
     column in a list of values, or (column, column) in a list of pairs."""
     ensure_loads_table(con)
     loaded_at = datetime.now(UTC)
-    stamped = frame.assign(source_file=source_file, file_hash=file_hash, loaded_at=loaded_at)
-    con.register("incoming", stamped)
-    try:
-        con.execute("begin transaction")
-        con.execute(f"create table if not exists {table} as select * from incoming limit 0")  # undeclared tables
-        if unit_filter:
-            clauses, params = [], []
-            for column, value in unit_filter.items():
-                if isinstance(column, tuple):  # pairs, e.g. (annee, variable)
-                    con.register("unit_pairs", pd.DataFrame(list(value), columns=list(column)))
-                    names = ", ".join(column)
-                    clauses.append(f"({names}) in (select {names} from unit_pairs)")
-                    continue
-                values = list(value) if isinstance(value, (list, tuple, set)) else [value]
-                clauses.append(f"{column} in ({', '.join('?' for _ in values)})")
-                params.extend(values)
-            con.execute(f"delete from {table} where {' and '.join(clauses)}", params)
-        else:
-            con.execute(f"delete from {table}")
-        columns = ", ".join(f'"{c}"' for c in stamped.columns)
-        con.execute(f"insert into {table} ({columns}) select {columns} from incoming")
-        con.execute(
-            f"insert or replace into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?)",
-            [table, unit, source_file, file_hash, loaded_at, len(stamped)],
-        )
-        con.execute("commit")
-    except Exception:
-        # After an I/O error (a full disk) DuckDB may have ended the transaction itself: a
-        # failed rollback must not hide the error that matters.
-        with contextlib.suppress(duckdb.Error):
-            con.execute("rollback")
-        raise
-    finally:
-        con.unregister("incoming")
-        with contextlib.suppress(duckdb.Error):
-            con.unregister("unit_pairs")
-    return len(stamped)
+    with incoming_view(con, "incoming", rows):
+        try:
+            con.execute("begin transaction")
+            con.execute(  # undeclared tables
+                f"create table if not exists {table} as select *, null::varchar as source_file, "
+                "null::varchar as file_hash, null::timestamptz as loaded_at from incoming limit 0"
+            )
+            if unit_filter:
+                clauses, params = [], []
+                for column, value in unit_filter.items():
+                    if isinstance(column, tuple):  # pairs, e.g. (annee, variable)
+                        con.register("unit_pairs", pd.DataFrame(list(value), columns=list(column)))
+                        names = ", ".join(column)
+                        clauses.append(f"({names}) in (select {names} from unit_pairs)")
+                        continue
+                    values = list(value) if isinstance(value, (list, tuple, set)) else [value]
+                    clauses.append(f"{column} in ({', '.join('?' for _ in values)})")
+                    params.extend(values)
+                con.execute(f"delete from {table} where {' and '.join(clauses)}", params)
+            else:
+                con.execute(f"delete from {table}")
+            columns = ", ".join(f'"{c}"' for c in _columns_of(con, rows))
+            [(count,)] = con.execute(
+                f"insert into {table} ({columns}, source_file, file_hash, loaded_at) "
+                f"select {columns}, ?, ?, ? from incoming",
+                [source_file, file_hash, loaded_at],
+            ).fetchall()
+            con.execute(
+                f"insert or replace into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?)",
+                [table, unit, source_file, file_hash, loaded_at, count],
+            )
+            con.execute("commit")
+        except Exception:
+            # After an I/O error (a full disk) DuckDB may have ended the transaction itself: a
+            # failed rollback must not hide the error that matters.
+            with contextlib.suppress(duckdb.Error):
+                con.execute("rollback")
+            raise
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("unit_pairs")
+    return count
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, rows: Rows) -> list[str]:
+    if isinstance(rows, SqlRows):
+        return [row[0] for row in con.execute("describe incoming").fetchall()]
+    return [str(column) for column in rows.columns]

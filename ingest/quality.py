@@ -107,17 +107,67 @@ def _validation_definition(rules: list[Rule]):
     return _DEFINITIONS[key]
 
 
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def failing_rows_sql(r: Rule) -> str | None:
+    """A SQL condition true on a row that may break `r`, for the rules that can be written so
+    (None for the others). It may be true where GX finds nothing (then GX decides), never the
+    reverse: a frame on which no row meets it passes the rule."""
+    kwargs = dict(r.kwargs)
+    if "row_condition" in kwargs:
+        return None
+    if r.expectation == "ExpectColumnValuesToBeBetween":
+        column = _quoted(kwargs["column"])
+        bounds = [f"{column} < {float(kwargs['min_value'])!r}" if kwargs.get("min_value") is not None else "",
+                  f"{column} > {float(kwargs['max_value'])!r}" if kwargs.get("max_value") is not None else ""]
+        return " or ".join(b for b in bounds if b) or None
+    if r.expectation == "ExpectColumnValuesToMatchRegex":  # GX searches the pattern, as regexp_matches does
+        pattern = kwargs["regex"].replace("'", "''")
+        return f"not regexp_matches(cast({_quoted(kwargs['column'])} as varchar), '{pattern}')"
+    if r.expectation == "ExpectColumnPairValuesAToBeGreaterThanB":
+        a, b = _quoted(kwargs["column_A"]), _quoted(kwargs["column_B"])
+        broken = f"{a} < {b}" if kwargs.get("or_equal") else f"{a} <= {b}"
+        if kwargs.get("ignore_row_if") == "either_value_is_missing":
+            return broken
+        return f"coalesce({broken}, true) and not ({a} is null and {b} is null)"  # one side missing: GX decides
+    return None
+
+
+def passes_in_sql(rules: list[Rule], frame: pd.DataFrame) -> bool:
+    """True when DuckDB finds no row that may break any of `rules`: one scan of the frame
+    instead of a GX validation (0.3 to 0.6 s on a national file, most of it GX's own setup).
+    False when it cannot tell (a rule it cannot write, a column it cannot read)."""
+    from ingest.csvfile import parsing_cursor
+
+    checks = []
+    for r in rules:
+        if r.expectation == "ExpectColumnValuesToBeUnique" and "row_condition" not in dict(r.kwargs):
+            column = _quoted(r.column)
+            checks.append(f"count({column}) > count(distinct {column})")
+        elif (condition := failing_rows_sql(r)) is not None:
+            checks.append(f"coalesce(bool_or({condition}), false)")
+        else:
+            return False
+    try:
+        with parsing_cursor() as cursor:
+            cursor.register("checked_frame", frame)
+            found = cursor.execute(f"select {', '.join(checks)} from checked_frame").fetchone()
+    except Exception:  # a type DuckDB cannot compare: GX decides
+        return False
+    return not any(found)
+
+
 def validate(rules: list[Rule], frame: pd.DataFrame, file_name: str) -> list[ContractViolation]:
     """Run `rules` on `frame`, which has a `ligne` column; return the violations.
 
-    A file that passes is told so by GX's cheapest result format (half the time of the
-    complete one); only a failing file is validated again for its lines and values."""
-    if not rules:
+    DuckDB first looks for rows that may break a rule (`passes_in_sql`); only a frame where it
+    finds some goes through GX, whose complete result names their lines and values."""
+    if not rules or passes_in_sql(rules, frame):
         return []
     with _GX_LOCK:
         definition = _validation_definition(rules)
-        if definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "BOOLEAN_ONLY"}).success:
-            return []
         result = definition.run(
             batch_parameters={"dataframe": frame},
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["ligne"]},

@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from ingest import quality
-from ingest.csvfile import COPY_SUFFIX, LINE_COLUMN, map_columns, parse_counts, read_text_table
-from ingest.errors import ContractError
+from ingest.csvfile import COPY_SUFFIX, LINE_COLUMN, map_columns, parse_count_columns, read_text_table
 from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest.load import SqlRows
 
 KEY_COLUMNS = ["communes", "codes_insee"]
 ID_COLUMNS = ["annee", "code_commune", "libelle_commune", "est_special", "ligne"]
@@ -150,14 +150,9 @@ def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
             "ligne": table.frame[LINE_COLUMN],
         }
     )
-    problems = []  # every bad column at once, so that one correction pass fixes the file
-    for variable in variables_of(columns):
-        try:
-            wide[variable] = parse_counts(table, variable, columns[variable], allow_blank=True)
-        except ContractError as error:
-            problems.extend(error.violations)
-    if problems:
-        raise ContractError(sorted(problems, key=lambda v: v.line or 0))
+    # Every bad column at once, so that one correction pass fixes the file.
+    counts = parse_count_columns(table, {v: columns[v] for v in variables_of(columns)}, allow_blank=True)
+    wide = pd.concat([wide, pd.DataFrame(counts, index=wide.index)], axis=1)
     wide["annee"] = wide["annee"].astype("int32")
     # Quality rules name columns as the file spells them.
     wide.attrs[quality.HEADERS_ATTR] = {"code_commune": code_header, **{v: columns[v] for v in variables_of(columns)}}
@@ -168,9 +163,13 @@ def variables_of(frame_or_columns) -> list[str]:
     return [c for c in frame_or_columns if c not in KEY_COLUMNS and c not in ID_COLUMNS]
 
 
-def to_long(wide: pd.DataFrame, theme: LegacyTheme) -> pd.DataFrame:
-    """The rows of the raw table `raw.caf_legacy`: one per commune and variable."""
-    long = wide.melt(id_vars=ID_COLUMNS, value_vars=variables_of(wide), var_name="variable", value_name="valeur")
-    long["theme"] = theme.theme
-    long["valeur"] = long["valeur"].astype("Int64")
-    return long[["theme", "annee", "code_commune", "libelle_commune", "est_special", "variable", "valeur", "ligne"]]
+def to_long(wide: pd.DataFrame, theme: LegacyTheme) -> SqlRows:
+    """The rows of the raw table `raw.caf_legacy`: one per commune and variable, a masked cell
+    included (NULL). Unpivoted by DuckDB straight from the reader's frame."""
+    variables = ", ".join(f'"{v}"' for v in variables_of(wide))
+    theme_name = theme.theme.replace("'", "''")
+    return SqlRows(wide, f"""
+        select '{theme_name}' as theme, annee, code_commune, libelle_commune, est_special, variable,
+               cast(valeur as bigint) as valeur, ligne
+        from reader_frame unpivot include nulls (valeur for variable in ({variables}))
+    """)

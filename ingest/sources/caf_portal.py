@@ -17,6 +17,7 @@ from ingest import quality
 from ingest.csvfile import LINE_COLUMN, TextTable, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest.load import SqlRows
 from ingest.quality import HEADERS_ATTR
 
 # Each data set's breakdown column and the fields the warehouse stages (every `ind…` field is loaded).
@@ -147,14 +148,15 @@ def value_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if VALUE_COLUMN.match(c)]
 
 
-def to_long(wide: pd.DataFrame, dataset: str) -> pd.DataFrame:
-    long = wide.melt(
-        id_vars=["annee", "mois", "code_commune", "libelle_commune", "dimension", "est_special", "ligne"],
-        value_vars=value_columns(wide), var_name="variable", value_name="valeur",
-    )
-    long["jeu"] = dataset
-    return long[["jeu", "annee", "mois", "code_commune", "libelle_commune", "dimension", "est_special",
-                 "variable", "valeur", "ligne"]]
+def to_long(wide: pd.DataFrame, dataset: str) -> SqlRows:
+    """One row per commune, dimension and variable (a masked cell included), unpivoted by DuckDB."""
+    variables = ", ".join(f'"{v}"' for v in value_columns(wide))
+    name = dataset.replace("'", "''")
+    return SqlRows(wide, f"""
+        select '{name}' as jeu, annee, mois, code_commune, libelle_commune, dimension, est_special, variable,
+               valeur, ligne
+        from reader_frame unpivot include nulls (valeur for variable in ({variables}))
+    """)
 
 
 def benefit_rules(frame: pd.DataFrame) -> list[quality.Rule]:

@@ -39,8 +39,8 @@ def test_cp1252_lower_case_and_reordered_columns_read_like_the_clean_file(write_
         "b/nivcomtotal2013.csv", "communes;codes_insee;nb_enfants;nb_pers_par_foyer_alloc\nÉquihen-Plage;62300;700;1500\n",
         encoding="cp1252",
     )
-    left = to_long(read_legacy_file(clean, NIVCOM, 2013), NIVCOM).sort_values("variable").reset_index(drop=True)
-    right = to_long(read_legacy_file(variant, NIVCOM, 2013), NIVCOM).sort_values("variable").reset_index(drop=True)
+    left = to_long(read_legacy_file(clean, NIVCOM, 2013), NIVCOM).to_frame().sort_values("variable").reset_index(drop=True)
+    right = to_long(read_legacy_file(variant, NIVCOM, 2013), NIVCOM).to_frame().sort_values("variable").reset_index(drop=True)
     pd.testing.assert_frame_equal(left, right)
     assert left.libelle_commune.iloc[0] == "Équihen-Plage"
 

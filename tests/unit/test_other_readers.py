@@ -28,8 +28,8 @@ def test_label_header_loads_like_technical_names(write_file):
     technical = write_file("a/s_ben_com_f.csv", TECHNICAL + ROWS)
     labels = write_file("b/export.csv", LABELS + ROWS.replace("2021-12", "202112"), encoding="utf-8-sig")
     assert dataset_of(labels, LABELS.strip().split(";")) == "s_ben_com_f"
-    left = to_long(read_portal_file(technical, "s_ben_com_f"), "s_ben_com_f")
-    right = to_long(read_portal_file(labels, "s_ben_com_f"), "s_ben_com_f")
+    left = to_long(read_portal_file(technical, "s_ben_com_f"), "s_ben_com_f").to_frame()
+    right = to_long(read_portal_file(labels, "s_ben_com_f"), "s_ben_com_f").to_frame()
     pd.testing.assert_frame_equal(left, right)
     assert set(left.variable) == {"indfoy_ndur", "indnbp_ndur", "indfoy_rsa"}
     assert set(left.annee) == {2021} and set(left.mois) == {12}

@@ -92,3 +92,63 @@ def test_an_unexpected_reader_error_is_one_french_line_not_a_traceback(write_fil
 def test_a_census_age_group_above_its_population_is_rejected(write_file):
     path = write_file("base-cc-evol-struct-pop-2016.CSV", "CODGEO;P16_POP;P16_POP0610\n62160;40000;3000\n62643;1000;2000\n")
     assert rules_broken(path) == [(3, "partie_inferieure_au_total")]
+
+
+# The SQL pre-check (quality.passes_in_sql) lets a clean frame skip GX: it must engage on the
+# sources' own rules, and never pass a frame that GX would reject.
+PRECHECKED_RULES = [
+    quality.rule("annee_plausible", "année", "ExpectColumnValuesToBeBetween", column="annee", min_value=1990,
+                 max_value=2100),
+    quality.rule("code_commune", "code", "ExpectColumnValuesToMatchRegex", column="code_commune", regex=quality.COMMUNE),
+    quality.rule("cle_unique", "double", "ExpectColumnValuesToBeUnique", column="code_commune"),
+    quality.at_most("part", "tout", "part_inferieure", "part au-dessus du tout"),
+    *quality.plausible_counts(["tout"]),
+]
+
+
+def clean_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "annee": pd.array([2018, 2018, 2018], dtype="Int32"),
+        "code_commune": ["62160", "2A004", "62643"],
+        "part": pd.array([1, None, 3], dtype="Int64"),
+        "tout": pd.array([5, 7, 3], dtype="Int64"),
+        "ligne": [2, 3, 4],
+    })
+
+
+def test_a_clean_frame_passes_the_sql_precheck_and_gx_alike():
+    frame = clean_frame()
+    assert quality.passes_in_sql(PRECHECKED_RULES, frame)
+    assert quality.validate(PRECHECKED_RULES, frame, "f.csv") == []
+
+
+@pytest.mark.parametrize(("column", "value", "rule_name"), [
+    ("annee", 1850, "annee_plausible"),
+    ("code_commune", "6216", "code_commune"),
+    ("code_commune", "62643", "cle_unique"),
+    ("part", 9, "part_inferieure"),
+    ("tout", 4_000_000, "comptage_invraisemblable"),
+])
+def test_a_frame_the_sql_precheck_flags_goes_to_gx_which_names_the_line(column, value, rule_name):
+    frame = clean_frame()
+    frame.loc[0, column] = value
+    assert not quality.passes_in_sql(PRECHECKED_RULES, frame)
+    assert (2, rule_name) in [(v.line, v.rule) for v in quality.validate(PRECHECKED_RULES, frame, "f.csv")]
+
+
+def test_a_pair_with_one_side_missing_is_left_to_gx_unless_the_rule_skips_it():
+    # Without ignore_row_if, GX rejects a row where only one side is known (population_totale).
+    strict = quality.rule("tout_sup_part", "tout", "ExpectColumnPairValuesAToBeGreaterThanB", column_A="tout",
+                          column_B="part", or_equal=True)
+    frame = clean_frame()
+    assert quality.passes_in_sql([PRECHECKED_RULES[3]], frame)
+    assert not quality.passes_in_sql([strict], frame)
+    assert [v.rule for v in quality.validate([strict], frame, "f.csv")] == ["tout_sup_part"]
+
+
+def test_a_rule_with_a_row_condition_is_left_to_gx():
+    from great_expectations.expectations.row_conditions import Column
+
+    conditional = quality.rule("places", "places", "ExpectColumnValuesToNotBeNull", column="part",
+                               row_condition=Column("code_commune") == "62160")
+    assert not quality.passes_in_sql([conditional], clean_frame())
