@@ -5,17 +5,33 @@
 #}
 {% macro pivot_caf_legacy(theme, variables) %}
     select
-        code_commune,
-        annee,
-        any_value(libelle_commune) as libelle_commune,
-        {% for variable in variables %}
-        max(valeur) filter (where variable = '{{ variable }}') as {{ variable }},
-        {% endfor %}
-        list(distinct variable) as variables_presentes,
-        'CAF ' || any_value(source_file) || ' (31/12/' || annee || ')' as source_libelle
-    from {{ source('raw', 'caf_legacy') }}
-    where theme = '{{ theme }}' and not est_special
-    group by code_commune, annee
+        communes.*,
+        files.variables_presentes,
+        files.source_libelle
+    from (
+        select
+            code_commune,
+            annee,
+            any_value(libelle_commune) as libelle_commune,
+            {% for variable in variables %}
+            max(valeur) filter (where variable = '{{ variable }}') as {{ variable }}{% if not loop.last %},{% endif %}
+            {% endfor %}
+        from {{ source('raw', 'caf_legacy') }}
+        where theme = '{{ theme }}' and not est_special
+        group by code_commune, annee
+    ) as communes
+    -- A year of a theme is one file, whose rows list the same variables for every commune:
+    -- listed once per file, not once per commune (a list per group was 80 % of the pivot).
+    inner join (
+        select
+            annee,
+            list(distinct variable) as variables_presentes,
+            'CAF ' || any_value(source_file) || ' (31/12/' || annee || ')' as source_libelle
+        from {{ source('raw', 'caf_legacy') }}
+        where theme = '{{ theme }}' and not est_special
+        group by annee
+    ) as files
+        on communes.annee = files.annee
 {% endmacro %}
 
 {# Sum of parts that may be masked: NULL only when every part is masked. #}

@@ -12,12 +12,14 @@ import fcntl
 import os
 import sys
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
@@ -86,11 +88,26 @@ def build_dbt_assets(dbt_vars: str = "{}") -> dg.AssetsDefinition:
     return _dbt_assets
 
 
+class CtgDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource without two start-up costs of every dbt command we do not use:
+    it asks the dbt executable its version in a subprocess (an import of dbt, 3 s), and sets
+    up a dbt adapter in this process (4 s) for column metadata and row counts we never fetch.
+    Both are private methods of dagster-dbt, pinned by uv.lock (tests/unit/test_dbt_resource.py
+    fails if an upgrade renames them)."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args) -> None:
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
     # ctg-dbt is dbt dying with its parent (dbt_child.py), a console script of this
     # environment: found even when the venv is not activated.
     executable = Path(sys.executable).parent / "ctg-dbt"
-    return DbtCliResource(
+    return CtgDbtCliResource(
         project_dir=dbt_project(),
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=str(executable) if executable.exists() else "dbt",
