@@ -112,13 +112,14 @@ def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: 
     if unit is not None:
         query += " and unit = ?"
         params.append(unit)
-    return con.execute(query, params).fetchone() is not None
+    # fetchall: DuckDB registers no frame on a connection with a result left unfinished.
+    return bool(con.execute(query, params).fetchall())
 
 
 def loaded_unit(con: duckdb.DuckDBPyConnection, table: str, file_hash: str) -> str:
     """The unit a file with this content was loaded as (the first, when it holds several)."""
     row = con.execute(f"select min(unit) from {LOADS_TABLE} where table_name = ? and file_hash = ?",
-                      [table, file_hash]).fetchone()
+                      [table, file_hash]).fetchall()[0]
     return row[0] or ""
 
 

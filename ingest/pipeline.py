@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -206,6 +207,19 @@ def read_and_check(
     return frame, violations
 
 
+def read_ahead(extracts: list[Extract], read: Callable[[Extract], tuple]) -> Iterator[tuple]:
+    """`read(extract)` for each extract in turn, the next one read in a thread meanwhile."""
+    if not extracts:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lecture") as pool:
+        pending = pool.submit(read, extracts[0])
+        for following in [*extracts[1:], None]:
+            result = pending.result()
+            if following is not None:
+                pending = pool.submit(read, following)
+            yield result
+
+
 class PersonalDataLoadError(RuntimeError):
     """A personal file could not be loaded; the cause's message is withheld (it may quote cells)."""
 
@@ -300,6 +314,11 @@ def ingest_source(
             """A file that is not loaded, and not quarantined: nothing is wrong inside it."""
             report.violations.append(violation)
             log(f"{prefix} : NON CHARGÉ, {violation.message}")
+        # First the files to read (the checks below only look at the build database and the
+        # hashes), then their reading one file ahead in a thread: the next file is parsed (in
+        # Python) while this one is loaded (in DuckDB, which releases the GIL).
+        to_read: list[tuple[int, Extract, str]] = []
+        to_read_units: set[tuple[str, str | None]] = set()  # an identical copy of a file read is loaded once
         for number, extract in enumerate(extracts, start=1):
             name = extract.path.name
             prefix = f"[{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
@@ -310,10 +329,11 @@ def ingest_source(
             # A unit named by the file (theme/year) must hold this very file; a unit read from
             # the content is the same for the same content, so the hash alone tells.
             named_unit = spec.unit(extract, None)[0] if spec.unit_from_name else None
-            if not reload_all and extract.error is None and is_loaded(con, spec.table, file_hash, named_unit):
+            loaded = extract.error is None and is_loaded(con, spec.table, file_hash, named_unit)
+            if not reload_all and extract.error is None and (loaded or (file_hash, named_unit) in to_read_units):
                 report.files_unchanged.append(name)
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
-                if archive is not None and not archive.holds(file_hash, spec.name):
+                if loaded and archive is not None and not archive.holds(file_hash, spec.name):
                     # Loaded by a run killed before it archived the file, or before the archive existed.
                     archive_content(archive, spec, extract, file_hash)
                     archive_record(archive, spec, extract, file_hash, display_path(extract.path, landing.root),
@@ -331,7 +351,13 @@ def ingest_source(
                     "(clé de pseudonymisation) n'est pas définie",
                 ), prefix)
                 continue
-            frame, violations = read_and_check(spec, extract, pseudo_key)
+            to_read.append((number, extract, file_hash))
+            to_read_units.add((file_hash, named_unit))
+        reads = read_ahead([extract for _number, extract, _hash in to_read],
+                           lambda extract: read_and_check(spec, extract, pseudo_key))
+        for (number, extract, file_hash), (frame, violations) in zip(to_read, reads, strict=True):
+            name = extract.path.name
+            prefix = f"[{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
             if not violations and spec.check_in_build is not None:
                 violations = spec.check_in_build(con, frame, extract.path.name)
             for violation in violations:  # "2021/donnees_communes.csv", not just its name

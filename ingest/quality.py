@@ -153,7 +153,7 @@ def passes_in_sql(rules: list[Rule], frame: pd.DataFrame) -> bool:
     try:
         with parsing_cursor() as cursor:
             cursor.register("checked_frame", frame)
-            found = cursor.execute(f"select {', '.join(checks)} from checked_frame").fetchone()
+            found = cursor.execute(f"select {', '.join(checks)} from checked_frame").fetchall()[0]
     except Exception:  # a type DuckDB cannot compare: GX decides
         return False
     return not any(found)

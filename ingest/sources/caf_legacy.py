@@ -13,14 +13,33 @@ raw table, one per commune and variable, so that a variable absent from a year i
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ingest import quality
-from ingest.csvfile import COPY_SUFFIX, LINE_COLUMN, map_columns, parse_count_columns, read_text_table
-from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest.csvfile import (
+    COPY_SUFFIX,
+    LINE_COLUMN,
+    PlainLayout,
+    TextTable,
+    count_sql,
+    map_columns,
+    parse_count_columns,
+    parsing_cursor,
+    plain_layout,
+    read_text_table,
+)
+from ingest.geo import (
+    SPECIAL_CODES,
+    check_known_departements,
+    known_departements,
+    normalise_commune_codes,
+    reject_duplicates,
+)
 from ingest.load import SqlRows
 
 KEY_COLUMNS = ["communes", "codes_insee"]
@@ -133,7 +152,14 @@ def match_file_name(path: Path) -> tuple[LegacyTheme, int] | None:
 
 
 def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
-    """Read one legacy file: ID_COLUMNS then one nullable integer column per variable."""
+    """Read one legacy file: ID_COLUMNS then one nullable integer column per variable.
+
+    DuckDB reads a plain file and checks it in one query (`read_plain_legacy_file`); a file it
+    finds anything wrong or unusual in is read again here, cell by cell, so that each problem
+    is named with its line and column."""
+    layout = plain_layout(path)
+    if layout is not None and (wide := read_plain_legacy_file(path, layout, theme, year)) is not None:
+        return wide
     table = read_text_table(path, separators=";,")
     columns = map_columns(table, KEY_COLUMNS + theme.required, theme.optional, theme.aliases)
     code_header = columns["codes_insee"]
@@ -156,6 +182,73 @@ def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
     wide["annee"] = wide["annee"].astype("int32")
     # Quality rules name columns as the file spells them.
     wide.attrs[quality.HEADERS_ATTR] = {"code_commune": code_header, **{v: columns[v] for v in variables_of(columns)}}
+    return wide
+
+
+# A code DuckDB may accept as it is (after trim and upper): 5 characters, a 4-digit code
+# whose leading zero a spreadsheet dropped, or a special row. Anything else, Python judges.
+PLAIN_CODE = r"^(?:[0-9]{4,5}|2[AB][0-9]{3}|XXXXX|99999|)$"
+
+
+def read_plain_legacy_file(path: Path, layout: PlainLayout, theme: LegacyTheme, year: int) -> pd.DataFrame | None:
+    """read_legacy_file's frame, read and checked by DuckDB in one pass; None when any cell
+    breaks a rule (or looks unusual), so that the reader names it."""
+    header_table = TextTable(path, layout.encoding, layout.separator, pd.DataFrame(columns=layout.header))
+    columns = map_columns(header_table, KEY_COLUMNS + theme.required, theme.optional, theme.aliases)
+    position = {name: f"c{index}" for index, name in enumerate(layout.header)}
+    code, name = position[columns["codes_insee"]], position[columns["communes"]]
+    variables = variables_of(columns)
+    counts = [count_sql(position[columns[v]], allow_blank=True) for v in variables]
+    known = ", ".join(f"'{d}'" for d in sorted(known_departements()))
+    csv_columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header))) + "}"
+    code_brut = f"upper(trim(coalesce({code}, '')))"
+    code_commune = f"case when length({code_brut}) = 4 then '0' || {code_brut} else {code_brut} end"
+    special = f"({code_brut} in ({', '.join(repr(c) for c in sorted(SPECIAL_CODES))}))"
+    departement = f"case when {code_commune} like '97%' then left({code_commune}, 3) else left({code_commune}, 2) end"
+    with tempfile.TemporaryDirectory() as tmp, parsing_cursor() as cursor:
+        source = path
+        if layout.encoding not in ("utf-8", "utf-8-sig"):  # DuckDB reads UTF-8
+            source = Path(tmp) / "utf8.csv"
+            source.write_text(layout.text, encoding="utf-8")
+        # The file is read twice (a scan costs little next to Python): once to check every rule,
+        # once for the values. Rows come in file order (DuckDB preserves insertion order).
+        cells = (f"read_csv(?, delim = ?, header = false, skip = 1, quote = '', escape = '', auto_detect = false, "
+                 f"columns = {csv_columns})")
+        checks = cursor.execute(
+            f"""
+            select
+                count(*) = ?,
+                {"".join(f"coalesce(bool_or({refused}), false) or " for _value, refused in counts)}
+                coalesce(bool_or(not regexp_full_match({code_brut}, '{PLAIN_CODE}')), false)
+                or coalesce(bool_or(not {special} and {departement} not in ({known})), false)
+                or count({code_commune}) filter (where not {special})
+                    > count(distinct {code_commune}) filter (where not {special})
+            from {cells}
+            """,
+            [layout.records, str(source), layout.separator],
+        ).fetchall()[0]  # fetched to the end: DuckDB runs nothing else on a cursor with a pending result
+        if not checks[0] or checks[1]:
+            return None
+        result = cursor.execute(
+            f"""
+            select {code_commune} as code_commune, coalesce({name}, '') as libelle_commune, {special} as est_special
+                {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
+            from {cells}
+            """,
+            [str(source), layout.separator],
+        ).fetchnumpy()
+    wide = pd.DataFrame({
+        "annee": np.full(layout.records, year, dtype="int32"),
+        "code_commune": pd.Series(result["code_commune"], dtype="str"),
+        "libelle_commune": pd.Series([label.strip() for label in result["libelle_commune"]], dtype="str"),
+        "est_special": result["est_special"].astype(bool),
+        "ligne": np.arange(2, layout.records + 2, dtype="int64"),  # the header is line 1, no blank line
+    })
+    for i, variable in enumerate(variables):
+        n = result[f"n{i}"]
+        mask = np.ma.getmaskarray(n)
+        wide[variable] = pd.arrays.IntegerArray((n.filled(0) if np.ma.isMaskedArray(n) else n).astype("int64"), mask.copy())
+    wide.attrs[quality.HEADERS_ATTR] = {"code_commune": columns["codes_insee"], **{v: columns[v] for v in variables}}
     return wide
 
 

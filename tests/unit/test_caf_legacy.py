@@ -121,3 +121,65 @@ def test_more_low_income_than_reference_allocataires_breaks_the_suite(write_file
     assert [(v.line, v.column, v.rule) for v in violations] == [  # the column as the file spells it
         (3, "ALL_bas_revenu", "all_bas_revenu_inferieur_a_nb_allocataires_ress")
     ]
+
+
+# DuckDB reads a plain legacy file (read_plain_legacy_file); anything unusual goes to the
+# Python reader, which names lines and columns. Both must give the very same frame.
+CONFIG = THEMES["config_familiale"]
+CONFIG_HEADER = "Communes;Codes_Insee;" + ";".join(v.upper() for v in CONFIG.required)
+
+
+def config_row(name: str, code: str, first: str = "120") -> str:
+    return ";".join([name, code, first, *(["3"] * (len(CONFIG.required) - 1))])
+
+
+PLAIN_FILES = {
+    "secrecy, 4-digit code, special rows, spreadsheet counts": "\n".join([
+        CONFIG_HEADER, config_row("Boulogne-sur-Mer", "62160", "1 234"), config_row("Ajaccio", "2A004", "12,0"),
+        config_row("Ambérieu", "1004", ""), config_row("Non localisé", "XXXXX"), config_row("Étranger", "99999"),
+        config_row(" Outreau ", " 62643 ", " 7 "), config_row("", "", "5"),
+    ]) + "\n",
+    "no final line end": CONFIG_HEADER + "\n" + config_row("Wimille", "62893"),
+}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("text", PLAIN_FILES.values(), ids=PLAIN_FILES.keys())
+def test_duckdb_reads_a_plain_file_exactly_as_the_python_reader(write_file, monkeypatch, text, encoding):
+    from ingest.csvfile import plain_layout
+    from ingest.sources import caf_legacy
+
+    path = write_file("ConfigFamiliale2018.csv", text, encoding=encoding)  # CRLF line ends
+    layout = plain_layout(path)
+    fast = caf_legacy.read_plain_legacy_file(path, layout, CONFIG, 2018)
+    monkeypatch.setattr(caf_legacy, "plain_layout", lambda _path: None)
+    slow = read_legacy_file(path, CONFIG, 2018)
+
+    assert fast is not None  # the fast path engaged
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast.attrs == slow.attrs
+    if "62160" in text:
+        assert values(fast, "62160", "nb_allocataires") == 1234
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    (CONFIG_HEADER + "\n" + config_row("Boulogne", "62160") + "\n" + config_row("Boulogne", "62160") + "\n", "cle_unique"),
+    (CONFIG_HEADER + "\n" + config_row("Boulogne", "96001") + "\n", "code_commune_inconnu"),
+    (CONFIG_HEADER + "\n" + config_row("Boulogne", "6216A") + "\n", "code_commune"),
+    (CONFIG_HEADER + "\n" + config_row("Boulogne", "62160", "n/a") + "\n", "comptage_entier"),
+    (CONFIG_HEADER + "\n" + config_row("Boulogne", "62160", "-4") + "\n", "comptage_positif"),
+    (CONFIG_HEADER + "\n\n" + config_row("Boulogne", "62160", "-4") + "\n", "comptage_positif"),  # blank line: line 3
+    (CONFIG_HEADER + "\n" + config_row('"Boulogne"', "62160", "-4") + "\n", "comptage_positif"),  # quoted
+])
+def test_a_file_duckdb_finds_a_problem_in_is_read_again_to_name_its_line(write_file, text, rule):
+    from ingest.csvfile import plain_layout
+    from ingest.sources import caf_legacy
+
+    path = write_file("ConfigFamiliale2018.csv", text)
+    layout = plain_layout(path)
+    assert layout is None or caf_legacy.read_plain_legacy_file(path, layout, CONFIG, 2018) is None
+    with pytest.raises(ContractError) as error:
+        read_legacy_file(path, CONFIG, 2018)
+    violation = error.value.violations[0]
+    assert violation.rule == rule
+    assert violation.line == text.rstrip("\n").count("\n") + 1  # the last line

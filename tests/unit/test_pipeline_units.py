@@ -91,6 +91,22 @@ def test_an_identical_copy_is_loaded_once(tmp_path):
     assert report.ok and len(report.files_loaded) == 1 and len(report.files_unchanged) == 1
 
 
+def test_a_corrected_file_among_unchanged_ones_is_the_only_one_read_again(tmp_path):
+    # The files to read are chosen first (against the build database), then read one ahead.
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in ("AAHCom2013.csv", "AAHCom2018.csv", "RSACom2018.csv"):
+        shutil.copy(SAMPLE_DIR / "caf" / name, landing / name)
+    assert len(ingest("caf_legacy", landing, tmp_path).files_loaded) == 3
+    corrected = landing / "AAHCom2018.csv"
+    corrected.write_bytes(corrected.read_bytes().replace(b";62160;", b";62160;", 1) + b"\r\n")
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert report.ok and report.files_loaded == ["AAHCom2018.csv"]
+    assert sorted(report.files_unchanged) == ["AAHCom2013.csv", "RSACom2018.csv"]
+
+
 def test_overlapping_census_editions_give_the_same_figures_on_every_run(tmp_path, write_file):
     write_file("landing/base-cc-evol-struct-pop-2021.CSV", "CODGEO;P21_POP\n62160;40000\n")
     write_file("landing/base-ic-evol-struct-pop-2021.csv",
