@@ -37,6 +37,29 @@ class Rule:
         return dict(self.kwargs).get("column")
 
 
+@dataclass(frozen=True)
+class Condition:
+    """The rows a rule applies to: `column` equal to one of `values` (GX's row_condition, held
+    without importing GX: a clean file is checked by DuckDB, and GX is imported only for a
+    frame where some row may break a rule)."""
+
+    column: str
+    values: tuple
+
+    def sql(self) -> str:
+        literals = ", ".join("'" + str(value).replace("'", "''") + "'" for value in self.values)
+        return f"coalesce({_quoted(self.column)} in ({literals}), false)"
+
+    def gx(self):
+        from great_expectations.expectations.row_conditions import Column
+
+        return Column(self.column).is_in(list(self.values))
+
+
+def where(column: str, *values) -> Condition:
+    return Condition(column, tuple(values))
+
+
 def rule(name: str, message: str, expectation: str, **kwargs) -> Rule:
     return Rule(name, message, expectation, tuple(sorted(kwargs.items())))
 
@@ -100,7 +123,8 @@ def _validation_definition(rules: list[Rule]):
         suite = context.suites.add(gx.ExpectationSuite(name=name))
         for number, r in enumerate(rules):
             # GX orders its results by column, not as added: the rule travels in the meta.
-            suite.add_expectation(getattr(gx.expectations, r.expectation)(**dict(r.kwargs), meta={"regle": number}))
+            kwargs = {key: value.gx() if isinstance(value, Condition) else value for key, value in r.kwargs}
+            suite.add_expectation(getattr(gx.expectations, r.expectation)(**kwargs, meta={"regle": number}))
         _DEFINITIONS[key] = context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
         )
@@ -116,17 +140,27 @@ def failing_rows_sql(r: Rule) -> str | None:
     (None for the others). It may be true where GX finds nothing (then GX decides), never the
     reverse: a frame on which no row meets it passes the rule."""
     kwargs = dict(r.kwargs)
-    if "row_condition" in kwargs:
+    condition = kwargs.get("row_condition")
+    if condition is not None and not isinstance(condition, Condition):
         return None
-    if r.expectation == "ExpectColumnValuesToBeBetween":
+    broken = _broken_sql(r.expectation, kwargs)
+    if broken is None or condition is None:
+        return broken
+    return f"{condition.sql()} and ({broken})"
+
+
+def _broken_sql(expectation: str, kwargs: dict) -> str | None:
+    if expectation == "ExpectColumnValuesToNotBeNull":
+        return f"{_quoted(kwargs['column'])} is null"
+    if expectation == "ExpectColumnValuesToBeBetween":
         column = _quoted(kwargs["column"])
         bounds = [f"{column} < {float(kwargs['min_value'])!r}" if kwargs.get("min_value") is not None else "",
                   f"{column} > {float(kwargs['max_value'])!r}" if kwargs.get("max_value") is not None else ""]
         return " or ".join(b for b in bounds if b) or None
-    if r.expectation == "ExpectColumnValuesToMatchRegex":  # GX searches the pattern, as regexp_matches does
+    if expectation == "ExpectColumnValuesToMatchRegex":  # GX searches the pattern, as regexp_matches does
         pattern = kwargs["regex"].replace("'", "''")
         return f"not regexp_matches(cast({_quoted(kwargs['column'])} as varchar), '{pattern}')"
-    if r.expectation == "ExpectColumnPairValuesAToBeGreaterThanB":
+    if expectation == "ExpectColumnPairValuesAToBeGreaterThanB":
         a, b = _quoted(kwargs["column_A"]), _quoted(kwargs["column_B"])
         broken = f"{a} < {b}" if kwargs.get("or_equal") else f"{a} <= {b}"
         if kwargs.get("ignore_row_if") == "either_value_is_missing":

@@ -7,7 +7,9 @@ their order changes between years. A blank cell is statistical secrecy: it becom
 
 The reader returns a wide frame (one row per commune, the theme's variables as columns) that
 the theme's Great Expectations suite validates; `to_long` turns it into the rows of the shared
-raw table, one per commune and variable, so that a variable absent from a year is absent.
+raw table, one per commune and variable, so that a variable absent from a year is absent. A
+national file is read and checked by DuckDB (`read_plain_legacy_file`); Python reads a file
+again cell by cell only when DuckDB finds something to report in it.
 """
 
 from __future__ import annotations
@@ -203,7 +205,8 @@ def read_plain_legacy_file(path: Path, layout: PlainLayout, theme: LegacyTheme, 
     csv_columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header))) + "}"
     code_brut = f"upper(trim(coalesce({code}, '')))"
     code_commune = f"case when length({code_brut}) = 4 then '0' || {code_brut} else {code_brut} end"
-    special = f"({code_brut} in ({', '.join(repr(c) for c in sorted(SPECIAL_CODES))}))"
+    specials = ", ".join("'" + special_code + "'" for special_code in sorted(SPECIAL_CODES))
+    special = f"({code_brut} in ({specials}))"
     departement = f"case when {code_commune} like '97%' then left({code_commune}, 3) else left({code_commune}, 2) end"
     with tempfile.TemporaryDirectory() as tmp, parsing_cursor() as cursor:
         source = path

@@ -194,17 +194,15 @@ def read_inventory(path: Path) -> pd.DataFrame:
 
 
 def inventory_rules() -> list[quality.Rule]:
-    from great_expectations.expectations.row_conditions import Column
-
     with_places = [t for t, (_label, _family, places) in TYPES.items() if places]
-    condition = Column("type").is_in(with_places)
+    condition = quality.where("type", *with_places)
     return [
         quality.rule("places_agrement", f"places absentes ou nulles pour un {', '.join(with_places)} (agrément)",
                      "ExpectColumnValuesToNotBeNull", column="places", row_condition=condition),
         quality.rule("places_positives", "nombre de places nul ou négatif", "ExpectColumnValuesToBeBetween",
                      column="places", min_value=1, row_condition=condition),
         quality.rule("places_mam", f"une MAM accueille au plus {MAM_MAX_PLACES} enfants", "ExpectColumnValuesToBeBetween",
-                     column="places", max_value=MAM_MAX_PLACES, row_condition=Column("type") == "MAM"),
+                     column="places", max_value=MAM_MAX_PLACES, row_condition=quality.where("type", "MAM")),
         quality.rule("etp_plausible", "ETP invraisemblable pour une structure (plus de 50)", "ExpectColumnValuesToBeBetween",
                      column="etp", min_value=0, max_value=50),
         # Reported on the opening date (GX names a pair's second column): the fix may be either.
@@ -254,15 +252,13 @@ def read_activity(path: Path) -> pd.DataFrame:
 
 
 def activity_rules() -> list[quality.Rule]:
-    from great_expectations.expectations.row_conditions import Column
-
     return [
         quality.rule("annee_plausible", "année hors de 1990–2100", "ExpectColumnValuesToBeBetween",
                      column="annee", min_value=1990, max_value=2100),
         quality.rule("taux_occupation", "taux d'occupation hors de 0–100 %", "ExpectColumnValuesToBeBetween",
-                     column="valeur", min_value=0, max_value=100, row_condition=Column("mesure") == "taux_occupation"),
+                     column="valeur", min_value=0, max_value=100, row_condition=quality.where("mesure", "taux_occupation")),
         quality.rule("jours_ouverture", "nombre de jours d'ouverture hors de 0–366", "ExpectColumnValuesToBeBetween",
-                     column="valeur", min_value=0, max_value=366, row_condition=Column("mesure") == "jours_ouverture"),
+                     column="valeur", min_value=0, max_value=366, row_condition=quality.where("mesure", "jours_ouverture")),
     ]
 
 

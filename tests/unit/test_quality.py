@@ -146,9 +146,12 @@ def test_a_pair_with_one_side_missing_is_left_to_gx_unless_the_rule_skips_it():
     assert [v.rule for v in quality.validate([strict], frame, "f.csv")] == ["tout_sup_part"]
 
 
-def test_a_rule_with_a_row_condition_is_left_to_gx():
-    from great_expectations.expectations.row_conditions import Column
-
-    conditional = quality.rule("places", "places", "ExpectColumnValuesToNotBeNull", column="part",
-                               row_condition=Column("code_commune") == "62160")
-    assert not quality.passes_in_sql([conditional], clean_frame())
+def test_a_rule_on_some_rows_is_checked_on_those_rows_only():
+    # The inventory's rules: places required for an EAJE, not for a RPE (a row condition).
+    places = quality.rule("places_agrement", "places absentes", "ExpectColumnValuesToNotBeNull", column="part",
+                          row_condition=quality.where("code_commune", "62160", "62643"))
+    frame = clean_frame()  # 2A004 has no `part`: not among the rows the rule reads
+    assert quality.passes_in_sql([places], frame)
+    frame.loc[2, "part"] = None  # 62643 now lacks it
+    assert not quality.passes_in_sql([places], frame)
+    assert [(v.line, v.rule) for v in quality.validate([places], frame, "f.csv")] == [(4, "places_agrement")]
