@@ -14,6 +14,7 @@ again cell by cell only when DuckDB finds something to report in it.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -208,9 +209,10 @@ def read_plain_legacy_file(path: Path, layout: PlainLayout, theme: LegacyTheme, 
     specials = ", ".join("'" + special_code + "'" for special_code in sorted(SPECIAL_CODES))
     special = f"({code_brut} in ({specials}))"
     departement = f"case when {code_commune} like '97%' then left({code_commune}, 3) else left({code_commune}, 2) end"
-    with tempfile.TemporaryDirectory() as tmp, parsing_cursor() as cursor:
+    utf8 = layout.encoding in ("utf-8", "utf-8-sig")  # DuckDB reads UTF-8: a CP1252 file goes through a copy
+    with contextlib.nullcontext() if utf8 else tempfile.TemporaryDirectory() as tmp, parsing_cursor() as cursor:
         source = path
-        if layout.encoding not in ("utf-8", "utf-8-sig"):  # DuckDB reads UTF-8
+        if not utf8:
             source = Path(tmp) / "utf8.csv"
             source.write_text(layout.text, encoding="utf-8")
         # The file is read twice (a scan costs little next to Python): once to check every rule,
