@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestration.settings import DEFAULT_LANDING, DEFAULT_TERRITORY, DEFAULT_WAREHOUSE, SAMPLE_DIR, Settings, is_true
+from orchestration.transform.warm_dbt import WarmDbt
 
 if TYPE_CHECKING:
     from ingest.registry import SourceSpec
@@ -429,16 +430,18 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
         f"entrepôt {settings.warehouse}"
     )
     say("chargement des définitions Dagster et du projet dbt…")
-    from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
+    # dbt starts now on the other core, while Dagster loads and the sources are ingested.
+    with WarmDbt(settings.dbt_vars_json(), settings.dbt_target_dir):
+        from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
 
-    defs = build_definitions(settings, loggers={"ctg_progress": progress_logger()}, sources=sources)
-    job = defs.resolve_job_def(FULL_REFRESH_JOB)
-    log_file = settings.runtime_dir / "logs" / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    say(f"journal détaillé (sortie de dbt) : {log_file}")
-    tables = fingerprinted_tables(sources)
-    with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        result = execute_refresh(job, defs, settings, tables, incremental=not rebuilt)
+        defs = build_definitions(settings, loggers={"ctg_progress": progress_logger()}, sources=sources)
+        job = defs.resolve_job_def(FULL_REFRESH_JOB)
+        log_file = settings.runtime_dir / "logs" / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        say(f"journal détaillé (sortie de dbt) : {log_file}")
+        tables = fingerprinted_tables(sources)
+        with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            result = execute_refresh(job, defs, settings, tables, incremental=not rebuilt)
     problems = failure_report(result, settings.build_db)
     published = any(
         event.asset_key is not None and event.asset_key.path == ["published", "warehouse"]

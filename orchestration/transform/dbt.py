@@ -10,11 +10,9 @@ and each build database keeps its own dbt target folder from one refresh to the 
 
 import fcntl
 import os
-import sys
 from collections.abc import Mapping
 from functools import cache, cached_property
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -23,7 +21,7 @@ from packaging import version
 
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
-from orchestration.transform.dbt_child import PARENT_PID_VARIABLE
+from orchestration.transform.dbt_child import PARENT_PID_VARIABLE, dbt_executable
 
 DBT_ASSETS_NAME = "ctg_dbt_assets"
 
@@ -104,11 +102,6 @@ class CtgDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    # ctg-dbt is dbt dying with its parent (dbt_child.py), a console script of this
-    # environment: found even when the venv is not activated.
-    executable = Path(sys.executable).parent / "ctg-dbt"
-    return CtgDbtCliResource(
-        project_dir=dbt_project(),
-        profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(executable) if executable.exists() else "dbt",
-    )
+    # ctg-dbt is dbt dying with its parent (dbt_child.py), or handing its command to the
+    # warm dbt a refresh started (warm_dbt.py).
+    return CtgDbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())

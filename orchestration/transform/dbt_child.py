@@ -11,6 +11,7 @@ import ctypes
 import os
 import signal
 import sys
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 PARENT_PID_VARIABLE = "CTG_DBT_PARENT_PID"
@@ -28,8 +29,26 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+def dbt_executable() -> str:
+    """ctg-dbt, a console script of this environment: found even when the venv is not
+    activated; plain dbt when the project is not installed (then nothing dies with its parent)."""
+    executable = Path(sys.executable).parent / "ctg-dbt"
+    return str(executable) if executable.exists() else "dbt"
+
+
 def main() -> None:
     die_with_parent()
+    from orchestration.transform import warm_dbt
+
+    if sys.argv[1:2] == [warm_dbt.WARM_FLAG]:
+        code = 2
+        try:
+            code = warm_dbt.serve(*sys.argv[2:5])
+        finally:  # at once: dbt may leave threads behind that would keep the process alive
+            os._exit(code)
+    code = warm_dbt.hand_over(sys.argv)
+    if code is not None:
+        sys.exit(code)
     from dbt.cli.main import cli
 
     cli()

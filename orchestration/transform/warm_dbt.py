@@ -1,0 +1,213 @@
+"""A dbt started ahead of time: its start-up runs on the machine's other core during ingestion.
+
+Every dbt command first imports dbt, sets up its adapter and Jinja and reads the project's
+partial parse: about 6 s, before its first model. A refresh runs one dbt command, after
+ingestion, which keeps one core busy and leaves the other idle. So `ctg refresh` starts
+`ctg-dbt --warm SOCKET` at once (`WarmDbt`): that process parses the project with the
+refresh's vars, then waits on a Unix socket. The `ctg-dbt` that dagster-dbt starts for the
+build hands its arguments, environment, working folder and output streams (file
+descriptors, SCM_RIGHTS) to it and exits with its exit code (`hand_over`): dagster-dbt reads
+the same JSON events from the same pipe as from a dbt of its own.
+
+Any doubt falls back to a dbt of its own: no warm process, one that died, a command with
+other vars or another project (then the warm process is not used at all). A warm process
+serves one command, then exits; a refresh that needed no dbt stops it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SOCKET_VARIABLE = "CTG_DBT_WARM_SOCKET"
+WARM_FLAG = "--warm"
+MAX_REQUEST_BYTES = 1 << 20
+
+
+# The client: the `ctg-dbt` dagster-dbt starts.
+
+def hand_over(argv: list[str]) -> int | None:
+    """Run this dbt command in the warm process announced by CTG_DBT_WARM_SOCKET; its exit
+    code, or None when there is none to hand over to (nothing has run: run dbt here)."""
+    path = os.environ.get(SOCKET_VARIABLE)
+    if not path:
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(path)
+    except OSError:
+        conn.close()
+        return None
+    with conn:
+        request = json.dumps({"args": argv[1:], "env": dict(os.environ), "cwd": os.getcwd()}).encode()
+        try:
+            socket.send_fds(conn, [len(request).to_bytes(8, "big")], [sys.stdout.fileno(), sys.stderr.fileno()])
+            conn.sendall(request)
+        except OSError:
+            return None
+        replies = conn.makefile("r", encoding="ascii")
+        accepted = replies.readline().split()
+        if accepted[:1] != ["accepted"]:
+            return None  # refused (another project or vars) or gone before starting: nothing ran
+        warm_pid = int(accepted[1])
+
+        def forward(signum, _frame):  # dagster-dbt interrupts its dbt with SIGINT
+            os.kill(warm_pid, signum)
+
+        signal.signal(signal.SIGINT, forward)
+        signal.signal(signal.SIGTERM, forward)
+        finished = replies.readline().split()
+        if finished[:1] != ["exit"]:
+            print("ctg-dbt : le processus dbt préparé s'est arrêté avant la fin de la commande", file=sys.stderr)
+            return 2
+        return int(finished[1])
+
+
+# The server: `ctg-dbt --warm LISTENER_FD VARS TARGET`.
+
+def serve(listener_fd: str, dbt_vars: str, target_path: str) -> int:
+    # Bound and listening since WarmDbt started this process: a client that connects before
+    # dbt is ready waits for accept().
+    listener = socket.socket(fileno=int(listener_fd))
+    manifest = warm_up(dbt_vars, target_path)
+    conn, _address = listener.accept()
+    with conn:
+        header, fds, _flags, _address = socket.recv_fds(conn, 8, 2)
+        size = int.from_bytes(header, "big")
+        if len(fds) != 2 or not 0 < size <= MAX_REQUEST_BYTES:
+            return 2
+        request = json.loads(receive_exactly(conn, size))
+        args = request["args"]
+        if manifest is not None and not same_command_context(args, request["env"], dbt_vars):
+            manifest = None  # parsed for other settings: dbt parses again, still warm
+        os.dup2(fds[0], 1)
+        os.dup2(fds[1], 2)
+        for fd in fds:
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        conn.sendall(f"accepted {os.getpid()}\n".encode())
+        code = invoke(args, manifest)
+        release_outputs_and_database()
+        conn.sendall(f"exit {code}\n".encode())
+    return 0
+
+
+def release_outputs_and_database() -> None:
+    """Before answering: the build database closed, then the caller's output streams (their
+    end is what dagster-dbt waits for), so that nothing holds the database once it resumes."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+        DuckDBConnectionManager.close_all_connections()
+    except Exception:  # noqa: BLE001 - exiting releases it too, only later
+        pass
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def receive_exactly(conn: socket.socket, size: int) -> bytes:
+    chunks, received = [], 0
+    while received < size:
+        chunk = conn.recv(min(65536, size - received))
+        if not chunk:
+            raise ConnectionError("requête dbt incomplète")
+        chunks.append(chunk)
+        received += len(chunk)
+    return b"".join(chunks)
+
+
+def same_command_context(args: list[str], env: dict[str, str], dbt_vars: str) -> bool:
+    """The manifest parsed ahead fits this command: same vars, same project."""
+    vars_given = args[args.index("--vars") + 1] if "--vars" in args[:-1] else None
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    return vars_given == dbt_vars and Path(env.get("DBT_PROJECT_DIR", "")).resolve() == DBT_PROJECT_DIR.resolve()
+
+
+def warm_up(dbt_vars: str, target_path: str):
+    """Import dbt and parse the project as the build will (its partial parse, in its target
+    folder): the Manifest to build with, or None if that failed (the build then parses)."""
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    try:
+        from dbt.cli.main import dbtRunner
+
+        target = Path(target_path)
+        kept = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+        if not (target / "partial_parse.msgpack").exists() and kept.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            (target / "partial_parse.msgpack").write_bytes(kept.read_bytes())
+        result = dbtRunner().invoke([
+            "--quiet", "parse", "--vars", dbt_vars, "--target-path", target_path,
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        ])
+        return result.result if result.success else None
+    except Exception:  # noqa: BLE001 - the build then starts as a cold dbt would
+        return None
+
+
+def invoke(args: list[str], manifest) -> int:
+    """dbt's own exit codes: 0 success, 1 a model or test failed, 2 dbt itself failed."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner(manifest=manifest).invoke(args)
+    if result.success:
+        return 0
+    return 1 if result.exception is None else 2
+
+
+# The refresh's side.
+
+class WarmDbt:
+    """`with WarmDbt(vars, target):` a warm dbt for the dbt command of this block; stopped at
+    its end if no command used it."""
+
+    def __init__(self, dbt_vars: str, target_path: Path):
+        self.dbt_vars = dbt_vars
+        self.target_path = target_path
+        self.folder: tempfile.TemporaryDirectory | None = None
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> WarmDbt:
+        from orchestration.transform.dbt_child import PARENT_PID_VARIABLE, dbt_executable
+
+        executable = dbt_executable()
+        if Path(executable).name != "ctg-dbt":
+            return self
+        # A short path: a Unix socket's path is limited to about 100 bytes.
+        self.folder = tempfile.TemporaryDirectory(prefix="ctg-dbt-")
+        socket_path = os.path.join(self.folder.name, "dbt.sock")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(socket_path)
+            listener.listen(1)
+            self.process = subprocess.Popen(
+                [executable, WARM_FLAG, str(listener.fileno()), self.dbt_vars, str(self.target_path)],
+                pass_fds=[listener.fileno()],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env={**os.environ, PARENT_PID_VARIABLE: str(os.getpid()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+            )
+        os.environ[SOCKET_VARIABLE] = socket_path
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        os.environ.pop(SOCKET_VARIABLE, None)
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
+            self.process.wait()
+        if self.folder is not None:
+            self.folder.cleanup()
