@@ -21,6 +21,12 @@ class ReportFiles:
     charts: int
 
 
+def load_report_libraries() -> None:
+    """Import what writing the report needs (matplotlib, openpyxl: about 2 s), ahead of time:
+    the refresh does it in a thread while dbt builds."""
+    from report import content, html, workbook  # noqa: F401
+
+
 def write_report(warehouse: Path, out_dir: Path) -> ReportFiles:
     """Write the report of a published warehouse into `out_dir`: each file is written beside
     its target and renamed, so that a reader never opens a half-written report."""

@@ -10,6 +10,7 @@ and each build database keeps its own dbt target folder from one refresh to the 
 
 import fcntl
 import os
+import threading
 from collections.abc import Mapping
 from functools import cache, cached_property
 from importlib import metadata
@@ -22,6 +23,7 @@ from packaging import version
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
 from orchestration.transform.dbt_child import PARENT_PID_VARIABLE, dbt_executable
+from report import load_report_libraries
 
 DBT_ASSETS_NAME = "ctg_dbt_assets"
 
@@ -81,6 +83,8 @@ def build_dbt_assets(dbt_vars: str = "{}") -> dg.AssetsDefinition:
         # Unit tests check the SQL, not the data: they run in the test suite, not every night.
         args = ["build", "--exclude-resource-type", "unit_test", "--vars", ctg.settings.dbt_vars_json()]
         os.environ[PARENT_PID_VARIABLE] = str(os.getpid())  # read by ctg-dbt (dbt_child.py)
+        # This process mostly waits for dbt's output now: the report's libraries load meanwhile.
+        threading.Thread(target=load_report_libraries, name="ctg-report-imports", daemon=True).start()
         yield from dbt.cli(args, context=context, target_path=ctg.settings.dbt_target_dir).stream()
 
     return _dbt_assets

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingest.load import ensure_table
 from ingest.registry import SOURCE_LIST
@@ -70,6 +71,9 @@ runner = dbtRunner(manifest=parsed.result)
 built = runner.invoke(["build", "--empty", "--select", "+test_type:unit", "--resource-type", "model", "seed", *common])
 if not built.success:
     sys.exit(3)
+# The SQL of the key test of marts.indicateurs (by hash), run on chosen rows by the test below.
+if not runner.invoke(["compile", "--select", "indicateurs,test_name:unique_combination", *common]).success:
+    sys.exit(4)
 sys.exit(0 if runner.invoke(["test", "--select", "test_type:unit", *common]).success else 1)
 """
 
@@ -87,12 +91,17 @@ def run_unit_tests(build_db: Path, work: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def test_dbt_unit_tests_pass(tmp_path):
-    build_db = tmp_path / "build.duckdb"
+@pytest.fixture(scope="module")
+def unit_run(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """Parse, build the models the unit tests read (empty), run the unit tests: once."""
+    work = tmp_path_factory.mktemp("dbt_unit")
+    build_db = work / "build.duckdb"
     create_raw_tables(build_db)
+    return work, build_db, run_unit_tests(build_db, work)
 
-    # Parse, build the models the unit tests read (empty), run the unit tests.
-    tested = run_unit_tests(build_db, tmp_path)
+
+def test_dbt_unit_tests_pass(unit_run):
+    tmp_path, _build_db, tested = unit_run
     output = f"{tested.stdout}\n{tested.stderr}"
     assert tested.returncode == 0, f"dbt unit tests failed (exit {tested.returncode}):\n{output}"
 
@@ -104,3 +113,18 @@ def test_dbt_unit_tests_pass(tmp_path):
     }
     assert statuses == {name: "pass" for name in EXPECTED_UNIT_TESTS}, output
 
+
+def test_the_key_test_by_hash_finds_a_repeated_key_and_only_it(unit_run):
+    """unique_combination with by_hash (tests/generic): a hash groups the rows first, then the
+    rows whose hash repeats are grouped by their columns. Run here on rows of marts.indicateurs."""
+    work, build_db, tested = unit_run
+    assert tested.returncode in (0, 1), tested.stdout
+    [compiled] = (work / "target" / "compiled").rglob("unique_combination_indicateurs_*.sql")
+    row = "insert into marts.indicateurs (indicateur_code, territoire_niveau, territoire_code, annee, est_approximatif) " \
+          "values (?, ?, ?, ?, false)"
+    with duckdb.connect(str(build_db)) as con:
+        con.executemany(row, [("nb_allocataires", "commune", "62160", 2018), ("nb_allocataires", "commune", "62160", 2019),
+                              ("nb_allocataires", "epci", "62160", 2018), ("part_rsa", "commune", "62160", 2018)])
+        assert con.execute(compiled.read_text()).fetchall() == []
+        con.execute(row, ["nb_allocataires", "commune", "62160", 2019])
+        assert con.execute(compiled.read_text()).fetchall() == [("nb_allocataires", "commune", "62160", 2019, 2)]

@@ -85,43 +85,82 @@ commune_level as (
     and communes.indicateur_code <> 'nb_communes_avec_alsh'
 ),
 
--- Each commune row once per level it belongs to: its EPCI (when the refresh computes it), the
--- comparison département (all of its communes in the extracts), and the groups it is a member
--- of (with the group's number of communes). `perimetre`: the commune's EPCI among those
--- computed, '' for a commune outside them.
-level_members as (
+-- The EPCI and département levels in two steps: first each commune row once, summed by
+-- indicator, year, département and EPCI among those computed ('' for a commune outside them:
+-- `perimetre`); then those parts summed per EPCI and per département. Exact sums add up, so
+-- the figures are those of one sum over the communes, for one pass over the 14 million commune
+-- rows of a national refresh instead of two.
+commune_parts as (
     select
-        communes.*,
-        'epci' as territoire_niveau,
-        territoire.epci_siren as territoire_code,
-        territoire.epci_libelle as territoire_libelle,
-        territoire.epci_siren as perimetre,
-        cast(null as bigint) as membres
-    from communes
-    inner join territoire_communes
-        on communes.code_commune = territoire_communes.code_commune
-    inner join territoire
-        on territoire_communes.epci_siren = territoire.epci_siren
-    union all
-    select
-        communes.*,
-        'departement' as territoire_niveau,
-        departements.dep_code as territoire_code,
-        departements.dep_libelle as territoire_libelle,
+        communes.indicateur_code,
+        communes.annee,
+        communes.dep_code,
         coalesce(territoire_communes.epci_siren, '') as perimetre,
-        cast(null as bigint) as membres
+        {{ exact_sum('communes.numerateur', as_double=false) }} as numerateur,
+        {{ exact_sum('communes.denominateur', as_double=false) }} as denominateur,
+        bool_and(communes.est_ratio) as est_ratio,
+        bool_or(
+            communes.est_approximatif
+            or communes.numerateur is null
+            or (communes.est_ratio and communes.denominateur is null)
+        ) as est_approximatif,
+        min(communes.source) as source,
+        min(communes.priorite) as priorite
     from communes
-    inner join departements
-        on communes.dep_code = departements.dep_code
     left join territoire_communes
         on communes.code_commune = territoire_communes.code_commune
+    -- Extremes of a commune (the fewest and most opening days of its EAJE) do not sum.
+    where communes.indicateur_code not in ('{{ commune_only | join("', '") }}')
+    group by communes.indicateur_code, communes.annee, communes.dep_code, coalesce(territoire_communes.epci_siren, '')
+),
+
+level_parts as (
+    select
+        commune_parts.*,
+        'epci' as territoire_niveau,
+        territoire.epci_siren as territoire_code,
+        territoire.epci_libelle as territoire_libelle
+    from commune_parts
+    inner join territoire
+        on commune_parts.perimetre = territoire.epci_siren
     union all
     select
+        commune_parts.*,
+        'departement' as territoire_niveau,
+        departements.dep_code as territoire_code,
+        departements.dep_libelle as territoire_libelle
+    from commune_parts
+    inner join departements
+        on commune_parts.dep_code = departements.dep_code
+),
+
+epci_and_departement_levels as (
+    select
+        indicateur_code,
+        territoire_niveau,
+        territoire_code,
+        territoire_libelle,
+        annee,
+        {{ exact_sum('numerateur') }} as numerateur,
+        {{ exact_sum('denominateur') }} as denominateur,
+        bool_and(est_ratio) as est_ratio,
+        bool_or(est_approximatif) as est_approximatif,
+        min(source) as source,
+        min(priorite) as priorite
+    from level_parts
+    group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
+    -- A département figure needs communes beyond one territory (extracts of a single EPCI would
+    -- give the EPCI's figure under the département's name). (min <> max: more than one
+    -- perimeter, without a distinct count.)
+    having territoire_niveau <> 'departement' or min(perimetre) <> max(perimetre)
+),
+
+-- Each commune row once per group it is a member of, with the group's number of communes.
+group_members as (
+    select
         communes.*,
-        'groupement' as territoire_niveau,
         group_communes.groupement_code as territoire_code,
         group_communes.groupement_libelle as territoire_libelle,
-        group_communes.groupement_code as perimetre,
         group_sizes.membres
     from communes
     inner join group_communes
@@ -130,10 +169,10 @@ level_members as (
         on group_communes.groupement_code = group_sizes.groupement_code
 ),
 
-summed_levels as (
+group_level as (
     select
         indicateur_code,
-        territoire_niveau,
+        'groupement' as territoire_niveau,
         territoire_code,
         territoire_libelle,
         annee,
@@ -149,17 +188,19 @@ summed_levels as (
         ) as est_approximatif,
         min(source) as source,
         min(priorite) as priorite
-    from level_members
-    -- Extremes of a commune (the fewest and most opening days of its EAJE) do not sum.
+    from group_members
     where indicateur_code not in ('{{ commune_only | join("', '") }}')
-    group by indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee
-    -- A département figure needs communes beyond one territory (extracts of a single EPCI would
-    -- give the EPCI's figure under the département's name); a group's, all of its communes
-    -- (the offer of a group reaching beyond the territory's inventory would be partial).
-    -- (min <> max: more than one perimeter, without a distinct count; a commune is in a level
-    -- once per indicator and year, so count(*) counts a group's communes.)
-    having (territoire_niveau <> 'departement' or min(perimetre) <> max(perimetre))
-        and (territoire_niveau <> 'groupement' or count(*) = max(membres))
+    group by indicateur_code, territoire_code, territoire_libelle, annee
+    -- A group's figure needs all of its communes (the offer of a group reaching beyond the
+    -- territory's inventory would be partial); a commune is in a group once per indicator and
+    -- year, so count(*) counts its communes.
+    having count(*) = max(membres)
+),
+
+summed_levels as (
+    select * from epci_and_departement_levels
+    union all
+    select * from group_level
 ),
 
 -- The share of an EPCI in the CAF's antenne that covers it (the var antenne_caf, a group of
