@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ingest.errors import ContractError
@@ -410,6 +411,19 @@ def _counts_with_their_errors(table: TextTable, header: str, allow_blank: bool) 
     return values.astype("Int64")
 
 
+def distinct_texts(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """For each row, the position of its text among the column's distinct texts, and those
+    texts: a column repeats few values (counts rounded to 5, one reference date a file), so
+    pandas' string methods, a Python loop, run on the distinct texts only."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    return codes, pd.Series(distinct, dtype=column.dtype, name=column.name)
+
+
+def first_row_where(codes: np.ndarray, distinct_mask: pd.Series) -> int:
+    """The position of the first row (file order) whose distinct text is marked."""
+    return int(np.flatnonzero(distinct_mask.to_numpy(dtype=bool)[codes])[0])
+
+
 def parse_numbers(
     table: TextTable, header: str, allow_blank: bool = True, non_negative: bool = False
 ) -> pd.Series:
@@ -419,27 +433,28 @@ def parse_numbers(
     `non_negative`, a negative value is rejected here, naming the column as the file spells
     it (before a long format or a sum of IRIS hides it).
     """
-    text = table.frame[header].str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False).str.strip()
+    column = table.frame[header]
+    codes, distinct = distinct_texts(column)
+    text = distinct.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False).str.strip()
     text = text.str.replace(",", ".", regex=False)
     is_blank = text == ""
     is_number = text.str.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
     bad = ~(is_number | is_blank) if allow_blank else ~is_number
     if bad.any():
-        first = bad.idxmax()
-        value = table.frame.at[first, header]
+        first = first_row_where(codes, bad)
+        value = column.iloc[first]
         raise ContractError.single(
             table.path,
             "nombre" if value.strip() else "valeur_obligatoire",
             f"valeur non numérique « {value} »" if value.strip() else "valeur vide dans une colonne obligatoire",
-            line=int(table.frame.at[first, LINE_COLUMN]),
+            line=int(table.frame[LINE_COLUMN].iloc[first]),
             column=header,
         )
-    numbers = pd.to_numeric(text.where(~is_blank), errors="raise").astype("Float64")
-    negative = (numbers < 0).fillna(False) if non_negative else None
-    if negative is not None and negative.any():
-        first = negative.idxmax()
+    distinct_numbers = pd.to_numeric(text.where(~is_blank), errors="raise").astype("Float64")
+    if non_negative and (distinct_numbers < 0).fillna(False).any():
+        first = first_row_where(codes, (distinct_numbers < 0).fillna(False))
         raise ContractError.single(
-            table.path, "comptage_positif", f"comptage négatif « {table.frame.at[first, header]} »",
-            line=int(table.frame.at[first, LINE_COLUMN]), column=header,
+            table.path, "comptage_positif", f"comptage négatif « {column.iloc[first]} »",
+            line=int(table.frame[LINE_COLUMN].iloc[first]), column=header,
         )
-    return numbers
+    return pd.Series(distinct_numbers.array.take(codes), index=column.index, name=header)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingest import quality
-from ingest.csvfile import LINE_COLUMN, TextTable, parse_numbers, read_text_table
+from ingest.csvfile import LINE_COLUMN, TextTable, distinct_texts, first_row_where, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
 from ingest.load import SqlRows
@@ -91,16 +91,19 @@ def dataset_of(path: Path, header: list[str]) -> str | None:
 
 def reference_month(table: TextTable, header: str) -> tuple[pd.Series, pd.Series]:
     """`2021-12`, `202112` or `2021-12-31` -> (year, month)."""
-    text = table.frame[header].str.strip()
+    column = table.frame[header]
+    codes, distinct = distinct_texts(column)  # one date a file, most often
+    text = distinct.str.strip()
     parts = text.str.extract(r"^(?P<year>(?:19|20)\d\d)-?(?P<month>0[1-9]|1[0-2])(?:-\d\d)?$")
     bad = parts["year"].isna()
     if bad.any():
-        first = bad.idxmax()
+        first = first_row_where(codes, bad)
         raise ContractError.single(
-            table.path, "date_reference", f"date de référence illisible « {text[first]} » (attendu AAAA-MM)",
-            line=int(table.frame.at[first, LINE_COLUMN]), column=header,
+            table.path, "date_reference", f"date de référence illisible « {column.iloc[first].strip()} » (attendu AAAA-MM)",
+            line=int(table.frame[LINE_COLUMN].iloc[first]), column=header,
         )
-    return parts["year"].astype(int), parts["month"].astype(int)
+    years, months = parts["year"].astype(int).to_numpy(), parts["month"].astype(int).to_numpy()
+    return pd.Series(years[codes], index=column.index), pd.Series(months[codes], index=column.index)
 
 
 def read_portal_file(path: Path, dataset: str) -> pd.DataFrame:
