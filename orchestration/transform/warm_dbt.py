@@ -9,13 +9,15 @@ build hands its arguments, environment, working folder and output streams (file
 descriptors, SCM_RIGHTS) to it and exits with its exit code (`hand_over`): dagster-dbt reads
 the same JSON events from the same pipe as from a dbt of its own.
 
-Any doubt falls back to a dbt of its own: no warm process, one that died, a command with
-other vars or another project (then the warm process is not used at all). A warm process
-serves one command, then exits; a refresh that needed no dbt stops it.
+Without a warm process, or with one that died before starting the command, `ctg-dbt` runs
+dbt itself. A command with other vars, or for another project, runs in the warm process
+without the parse made ahead (dbt parses again there). A warm process serves one command,
+then exits; a refresh that needed no dbt stops it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -52,17 +54,24 @@ def hand_over(argv: list[str]) -> int | None:
         except OSError:
             return None
         replies = conn.makefile("r", encoding="ascii")
-        accepted = replies.readline().split()
+        try:
+            accepted = replies.readline().split()
+        except OSError:  # the warm dbt died with this connection still waiting
+            return None
         if accepted[:1] != ["accepted"]:
-            return None  # refused (another project or vars) or gone before starting: nothing ran
+            return None  # gone before starting: nothing ran
         warm_pid = int(accepted[1])
 
         def forward(signum, _frame):  # dagster-dbt interrupts its dbt with SIGINT
-            os.kill(warm_pid, signum)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(warm_pid, signum)
 
         signal.signal(signal.SIGINT, forward)
         signal.signal(signal.SIGTERM, forward)
-        finished = replies.readline().split()
+        try:
+            finished = replies.readline().split()
+        except OSError:
+            finished = []
         if finished[:1] != ["exit"]:
             print("ctg-dbt : le processus dbt préparé s'est arrêté avant la fin de la commande", file=sys.stderr)
             return 2
@@ -79,6 +88,7 @@ def serve(listener_fd: str, dbt_vars: str, target_path: str) -> int:
     conn, _address = listener.accept()
     with conn:
         header, fds, _flags, _address = socket.recv_fds(conn, 8, 2)
+        header += receive_exactly(conn, 8 - len(header))
         size = int.from_bytes(header, "big")
         if len(fds) != 2 or not 0 < size <= MAX_REQUEST_BYTES:
             return 2
