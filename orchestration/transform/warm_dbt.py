@@ -3,8 +3,8 @@
 Every dbt command first imports dbt, sets up its adapter and Jinja and reads the project's
 partial parse: about 6 s, before its first model. A refresh runs one dbt command, after
 ingestion, which keeps one core busy and leaves the other idle. So `ctg refresh` starts
-`ctg-dbt --warm SOCKET` at once (`WarmDbt`): that process parses the project with the
-refresh's vars, then waits on a Unix socket. The `ctg-dbt` that dagster-dbt starts for the
+`ctg-dbt --warm` at once (`WarmDbt`): that process parses the project with the refresh's
+vars, then waits on a Unix socket. The `ctg-dbt` that dagster-dbt starts for the
 build hands its arguments, environment, working folder and output streams (file
 descriptors, SCM_RIGHTS) to it and exits with its exit code (`hand_over`): dagster-dbt reads
 the same JSON events from the same pipe as from a dbt of its own.
@@ -18,6 +18,7 @@ then exits; a refresh that needed no dbt stops it.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -142,9 +143,9 @@ def receive_exactly(conn: socket.socket, size: int) -> bytes:
 
 def same_command_context(args: list[str], env: dict[str, str], dbt_vars: str) -> bool:
     """The manifest parsed ahead fits this command: same vars, same project."""
-    vars_given = args[args.index("--vars") + 1] if "--vars" in args[:-1] else None
     from orchestration.settings import DBT_PROJECT_DIR
 
+    vars_given = args[args.index("--vars") + 1] if "--vars" in args[:-1] else None
     return vars_given == dbt_vars and Path(env.get("DBT_PROJECT_DIR", "")).resolve() == DBT_PROJECT_DIR.resolve()
 
 
@@ -160,7 +161,10 @@ def warm_up(dbt_vars: str, target_path: str):
         kept = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
         if not (target / "partial_parse.msgpack").exists() and kept.exists():
             target.mkdir(parents=True, exist_ok=True)
-            (target / "partial_parse.msgpack").write_bytes(kept.read_bytes())
+            # Under the lock of dbt.prepare_manifest: the refresh may be parsing into it.
+            with open(kept.parent / ".prepare.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_SH)
+                (target / "partial_parse.msgpack").write_bytes(kept.read_bytes())
         result = dbtRunner().invoke([
             "--quiet", "parse", "--vars", dbt_vars, "--target-path", target_path,
             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
