@@ -23,6 +23,7 @@ from packaging import version
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
 from orchestration.transform.dbt_child import PARENT_PID_VARIABLE, dbt_executable
+from orchestration.transform.warm_dbt import without_warm_dbt
 from report import load_report_libraries
 
 DBT_ASSETS_NAME = "ctg_dbt_assets"
@@ -48,7 +49,8 @@ def prepare_manifest(project: DbtProject, dbt_vars: str) -> None:
     with open(project.project_dir / "target" / ".prepare.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if manifest_is_stale(project):
-            dbt_resource().cli(["parse", "--quiet", "--vars", dbt_vars], target_path=project.target_path).wait()
+            with without_warm_dbt():
+                dbt_resource().cli(["parse", "--quiet", "--vars", dbt_vars], target_path=project.target_path).wait()
 
 
 class CtgDbtTranslator(DagsterDbtTranslator):

@@ -186,6 +186,18 @@ def invoke(args: list[str], manifest) -> int:
 
 # The refresh's side.
 
+@contextlib.contextmanager
+def without_warm_dbt():
+    """For a dbt command that is not the build (the parse of a changed project while Dagster
+    loads): it runs a dbt of its own and leaves the warm one to the build."""
+    path = os.environ.pop(SOCKET_VARIABLE, None)
+    try:
+        yield
+    finally:
+        if path is not None:
+            os.environ[SOCKET_VARIABLE] = path
+
+
 class WarmDbt:
     """`with WarmDbt(vars, target):` a warm dbt for the dbt command of this block; stopped at
     its end if no command used it."""
