@@ -307,8 +307,6 @@ def counts_in_sql(frame: pd.DataFrame, headers: list[str], allow_blank: bool) ->
     """The counts of text columns parsed by DuckDB in one scan: {header: counts}, None for a
     column where a cell is not valid (the pandas path then names the first one, its line and
     the rule)."""
-    import numpy as np
-
     headers = list(dict.fromkeys(headers))
     if not headers:
         return {}
@@ -320,17 +318,17 @@ def counts_in_sql(frame: pd.DataFrame, headers: list[str], allow_blank: bool) ->
     # Object arrays: DuckDB reads them as VARCHAR (NULL for a missing cell). Reading Python
     # strings is the slow part: they are read once, into a table both queries use.
     cells = pd.DataFrame({header: frame[header].to_numpy(dtype=object) for header in headers})
-    parsed = f"counts_{uuid.uuid4().hex}"  # one in-memory database for every reader thread
+    parsed_table = f"counts_{uuid.uuid4().hex}"  # one in-memory database for every reader thread
     with parsing_cursor() as cursor:
         cursor.register("cells", cells)
-        cursor.execute(f"create temp table {parsed} as select {', '.join(parsed_columns)} from cells")
+        cursor.execute(f"create temp table {parsed_table} as select {', '.join(parsed_columns)} from cells")
         try:
-            refused_columns = cursor.execute(f"select {', '.join(refusals)} from {parsed}").fetchall()[0]
+            refused_columns = cursor.execute(f"select {', '.join(refusals)} from {parsed_table}").fetchall()[0]
             columns = cursor.execute(
-                f"select {', '.join(f'n{number}' for number in range(len(headers)))} from {parsed}"
+                f"select {', '.join(f'n{number}' for number in range(len(headers)))} from {parsed_table}"
             ).fetchnumpy()
         finally:
-            cursor.execute(f"drop table {parsed}")
+            cursor.execute(f"drop table {parsed_table}")
     parsed: dict[str, pd.Series | None] = {}
     for number, header in enumerate(headers):
         n = columns[f"n{number}"]
@@ -451,8 +449,9 @@ def parse_numbers(
             column=header,
         )
     distinct_numbers = pd.to_numeric(text.where(~is_blank), errors="raise").astype("Float64")
-    if non_negative and (distinct_numbers < 0).fillna(False).any():
-        first = first_row_where(codes, (distinct_numbers < 0).fillna(False))
+    negative = (distinct_numbers < 0).fillna(False)
+    if non_negative and negative.any():
+        first = first_row_where(codes, negative)
         raise ContractError.single(
             table.path, "comptage_positif", f"comptage négatif « {column.iloc[first]} »",
             line=int(table.frame[LINE_COLUMN].iloc[first]), column=header,
