@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +31,7 @@ from pathlib import Path
 
 SOCKET_VARIABLE = "CTG_DBT_WARM_SOCKET"
 WARM_FLAG = "--warm"
+FOLDER_PREFIX = "ctg-dbt-"
 MAX_REQUEST_BYTES = 1 << 20
 
 
@@ -214,8 +216,12 @@ class WarmDbt:
         executable = dbt_executable()
         if Path(executable).name != "ctg-dbt":
             return self
-        # A short path: a Unix socket's path is limited to about 100 bytes.
-        self.folder = tempfile.TemporaryDirectory(prefix="ctg-dbt-")
+        self.remove_folder_left_by_a_killed_refresh()
+        # A short path: a Unix socket's path is limited to about 100 bytes. Its folder is noted
+        # in the build's dbt target folder, for the next refresh to remove after a `kill -9`.
+        self.folder = tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX)
+        self.target_path.mkdir(parents=True, exist_ok=True)
+        self.folder_record.write_text(self.folder.name, encoding="utf-8")
         socket_path = os.path.join(self.folder.name, "dbt.sock")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
             listener.bind(socket_path)
@@ -237,3 +243,18 @@ class WarmDbt:
             self.process.wait()
         if self.folder is not None:
             self.folder.cleanup()
+            self.folder_record.unlink(missing_ok=True)
+
+    @property
+    def folder_record(self) -> Path:
+        return self.target_path / ".warm_dbt_folder"
+
+    def remove_folder_left_by_a_killed_refresh(self) -> None:
+        """A refresh of this build database holds its lock: the folder it noted is not in use."""
+        try:
+            left = Path(self.folder_record.read_text(encoding="utf-8").strip())
+        except OSError:
+            return
+        if left.parent == Path(tempfile.gettempdir()) and left.name.startswith(FOLDER_PREFIX):
+            shutil.rmtree(left, ignore_errors=True)
+        self.folder_record.unlink(missing_ok=True)

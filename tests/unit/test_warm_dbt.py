@@ -76,3 +76,16 @@ def test_a_warm_dbt_no_command_used_is_stopped(tmp_path, dbt_vars):
         socket_folder = warm.folder.name
     assert warm.process.returncode is not None
     assert not os.path.exists(socket_folder)
+
+
+def test_the_socket_folder_of_a_killed_refresh_is_removed_by_the_next_one(tmp_path, dbt_vars):
+    killed = WarmDbt(dbt_vars, tmp_path / "target").__enter__()  # no __exit__: as after kill -9
+    killed.process.kill()
+    killed.process.wait()
+    left = killed.folder.name
+    assert os.path.exists(left)
+    with WarmDbt(dbt_vars, tmp_path / "target") as warm:
+        assert not os.path.exists(left)
+        current = warm.folder.name
+    assert not os.path.exists(current)
+    assert not (tmp_path / "target" / ".warm_dbt_folder").exists()
