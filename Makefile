@@ -12,39 +12,46 @@ export GX_ANALYTICS_ENABLED := false
 # process would otherwise compile dagster, dbt and GX from source (about 29 s instead of 13 s).
 # Then the dbt project is parsed for the sample's build database (`ctg prepare`, as
 # dagster-dbt prepares a manifest at deploy time): the first `make run` starts on it.
-install: $(UV)
+# A stamp in .venv records that this lock was installed: `make run` and `make test` then go
+# straight to their command (a second `uv sync --compile-bytecode` and `ctg prepare` cost 2 s).
+INSTALLED := .venv/.installed-lock
+
+install: $(INSTALLED)
+
+$(INSTALLED): uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --compile-bytecode
-	$(UV) run ctg prepare --sample
+	$(UV) run --frozen ctg prepare --sample
+	touch $@
 
 $(CURDIR)/.tools/uv/bin/uv:
 	python3 -m venv $(CURDIR)/.tools/uv
 	$(CURDIR)/.tools/uv/bin/pip install --quiet uv
 
 run: install
-	$(UV) run ctg refresh --sample
+	$(UV) run --frozen ctg refresh --sample
 
 # Two workers; the tests sharing the sample refresh stay on one (conftest.py, xdist_group).
 test: install
-	$(UV) run pytest -n 2 --dist loadgroup
+	$(UV) run --frozen pytest -n 2 --dist loadgroup
 
 # ruff on the Python, sqlfluff (jinja templater, no database) on the dbt models and tests.
 lint: install
-	$(UV) run ruff check .
-	cd dbt_project && $(UV) run sqlfluff lint models tests
-	$(UV) run python -m orchestration.transform.registry_sync --check
+	$(UV) run --frozen ruff check .
+	cd dbt_project && $(UV) run --frozen sqlfluff lint models tests
+	$(UV) run --frozen python -m orchestration.transform.registry_sync --check
 
 # What dbt knows of the sources, regenerated from ingest/registry.py.
 dbt-registry: install
-	$(UV) run python -m orchestration.transform.registry_sync
+	$(UV) run --frozen python -m orchestration.transform.registry_sync
 
 dev: install
-	$(UV) run dagster dev
+	$(UV) run --frozen dagster dev
 
 validate-definitions: install
-	$(UV) run dagster definitions validate
+	$(UV) run --frozen dagster definitions validate
 
 sample:
-	$(UV) run python scripts/generate_sample.py
-	$(UV) run python scripts/generate_structures_sample.py
-	$(UV) run python scripts/generate_permis_sample.py
-	$(UV) run python scripts/generate_suivi_sample.py
+	$(UV) run --frozen python scripts/generate_sample.py
+	$(UV) run --frozen python scripts/generate_structures_sample.py
+	$(UV) run --frozen python scripts/generate_permis_sample.py
+	$(UV) run --frozen python scripts/generate_suivi_sample.py

@@ -71,8 +71,10 @@ runner = dbtRunner(manifest=parsed.result)
 built = runner.invoke(["build", "--empty", "--select", "+test_type:unit", "--resource-type", "model", "seed", *common])
 if not built.success:
     sys.exit(3)
-# The SQL of the key test of marts.indicateurs (by hash), run on chosen rows by the test below.
-if not runner.invoke(["compile", "--select", "indicateurs,test_name:unique_combination", *common]).success:
+# The key tests of marts.indicateurs (by hash), marts.territoires (`key`) and
+# marts.financements_caf (a nullable column): their SQL is run on chosen rows below.
+keys = ["indicateurs,test_name:unique_combination", "territoires,test_name:key", "financements_caf,test_name:unique_combination"]
+if not runner.invoke(["compile", "--select", *keys, *common]).success:
     sys.exit(4)
 sys.exit(0 if runner.invoke(["test", "--select", "test_type:unit", *common]).success else 1)
 """
@@ -128,3 +130,27 @@ def test_the_key_test_by_hash_finds_a_repeated_key_and_only_it(unit_run):
         assert con.execute(compiled.read_text()).fetchall() == []
         con.execute(row, ["nb_allocataires", "commune", "62160", 2019])
         assert con.execute(compiled.read_text()).fetchall() == [("nb_allocataires", "commune", "62160", 2019, 2)]
+
+
+def test_a_key_refuses_null_unless_the_column_is_declared_nullable(unit_run):
+    """`key` and unique_combination (tests/generic) fail on a NULL in the key as on a repeat,
+    except in the columns listed in nullable_columns (marts.financements_caf's structure_id)."""
+    work, build_db, tested = unit_run
+    assert tested.returncode in (0, 1), tested.stdout
+    [key] = (work / "target" / "compiled").rglob("key_territoires_code_commune.sql")
+    [funding_key] = (work / "target" / "compiled").rglob("unique_combination_financement_*.sql")
+    with duckdb.connect(str(build_db)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create or replace table marts.territoires (code_commune varchar)")
+        con.execute("insert into marts.territoires values ('62160'), ('62193')")
+        assert con.execute(key.read_text()).fetchall() == []
+        con.execute("insert into marts.territoires values (null), ('62193')")
+        assert set(con.execute(key.read_text()).fetchall()) == {(None, 1), ("62193", 2)}
+
+        con.execute("create or replace table marts.financements_caf "
+                    "(code_commune varchar, annee integer, dispositif varchar, structure_id varchar)")
+        con.execute("insert into marts.financements_caf values ('62160', 2022, 'PS', 'S1'), ('62160', 2022, 'PS', null)")
+        assert con.execute(funding_key.read_text()).fetchall() == []
+        con.execute("insert into marts.financements_caf values (null, 2022, 'PS', 'S1'), ('62160', 2022, 'PS', null)")
+        assert set(con.execute(funding_key.read_text()).fetchall()) == {
+            ("62160", 2022, "PS", None, 2), (None, 2022, "PS", "S1", 1)}
