@@ -37,25 +37,28 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def sheet_rows(path: Path, limit: int | None = None) -> list[tuple[object, ...]]:
-    """Rows of the first sheet (at most `limit`), or a French error for a broken workbook."""
-    from openpyxl import load_workbook
+def open_workbook(path: Path, advice: str):
+    """The workbook, read by calamine (Rust: the 35,000 rows of INSEE's EPCI composition in
+    0.5 s, where openpyxl took 9 s), or a French error for a broken file ending with `advice`."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        return CalamineWorkbook.from_path(str(path))
     except Exception as error:  # not a zip, truncated download, an .xls renamed .xlsx...
-        raise ContractError.single(
-            path, "structure_xlsx",
-            f"classeur Excel illisible ({type(error).__name__}) ; enregistrez-le à nouveau au format .xlsx ou en CSV",
-        ) from None
+        raise ContractError.single(path, "structure_xlsx", f"classeur Excel illisible ({type(error).__name__}) ; {advice}") from None
+
+
+def rows_of(sheet, limit: int | None = None) -> list[list[object]]:
+    """The rows of a calamine sheet from its cell A1, so that a row's index + 1 is its number in
+    the sheet (empty cells are ""; numbers come as float: see cell_text)."""
+    return sheet.to_python(skip_empty_area=False, nrows=limit)
+
+
+def sheet_rows(path: Path, limit: int | None = None) -> list[list[object]]:
+    """Rows of the first sheet (at most `limit`), or a French error for a broken workbook."""
+    workbook = open_workbook(path, "enregistrez-le à nouveau au format .xlsx ou en CSV")
     try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-        return rows
+        return rows_of(workbook.get_sheet_by_index(0), limit)
     finally:
         workbook.close()
 

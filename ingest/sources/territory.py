@@ -19,6 +19,7 @@ import pandas as pd
 from ingest.csvfile import COPY_SUFFIX, LINE_COLUMN, map_columns, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import COMMUNE_CODE, departement_of
+from ingest.workbook import cell_text, open_workbook, rows_of
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 COG_FILE = re.compile(r"^v_commune_(?P<year>(?:19|20)\d\d)" + COPY_SUFFIX + r"\.csv$", re.IGNORECASE)
@@ -69,25 +70,18 @@ def read_cog_communes(path: Path) -> pd.DataFrame:
 
 def read_epci_composition(path: Path) -> pd.DataFrame:
     """Columns: code_commune, libelle_commune, epci_siren, epci_libelle, dep_code."""
-    from openpyxl import load_workbook
-
+    workbook = open_workbook(path, "re-téléchargez le fichier au format .xlsx")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # not a zip, truncated download, an .xls renamed .xlsx...
-        raise ContractError.single(
-            path, "structure_xlsx",
-            f"classeur Excel illisible ({type(error).__name__} : {error}) ; "
-            "re-téléchargez le fichier au format .xlsx",
-        ) from None
-    if EPCI_SHEET not in workbook.sheetnames:
-        raise ContractError.single(
-            path, "feuille_obligatoire",
-            f"feuille « {EPCI_SHEET} » absente (feuilles : {', '.join(workbook.sheetnames)})",
-        )
-    rows = list(workbook[EPCI_SHEET].iter_rows(values_only=True))
-    workbook.close()
+        if EPCI_SHEET not in workbook.sheet_names:
+            raise ContractError.single(
+                path, "feuille_obligatoire",
+                f"feuille « {EPCI_SHEET} » absente (feuilles : {', '.join(workbook.sheet_names)})",
+            )
+        rows = [[cell_text(cell) for cell in row] for row in rows_of(workbook.get_sheet_by_name(EPCI_SHEET))]
+    finally:
+        workbook.close()
     header_index = next(
-        (i for i, row in enumerate(rows[:20]) if any(str(c).strip().upper() == "CODGEO" for c in row if c)),
+        (i for i, row in enumerate(rows[:20]) if any(cell.upper() == "CODGEO" for cell in row)),
         None,
     )
     if header_index is None:
@@ -95,7 +89,7 @@ def read_epci_composition(path: Path) -> pd.DataFrame:
             path, "colonne_obligatoire", "ligne d'en-tête avec CODGEO introuvable dans les 20 premières lignes",
             column="CODGEO",
         )
-    header = [str(c).strip().upper() if c is not None else "" for c in rows[header_index]]
+    header = [cell.upper() for cell in rows[header_index]]
     for required in ("CODGEO", "EPCI"):
         if required not in header:
             raise ContractError.single(
@@ -105,7 +99,7 @@ def read_epci_composition(path: Path) -> pd.DataFrame:
     records = []
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         values = dict(zip(header, row, strict=False))
-        code = str(values.get("CODGEO") or "").strip().upper()
+        code = values.get("CODGEO", "").upper()
         if not code:
             continue
         if code.isdigit() and len(code) == 4:
@@ -117,10 +111,10 @@ def read_epci_composition(path: Path) -> pd.DataFrame:
         records.append(
             {
                 "code_commune": code,
-                "libelle_commune": str(values.get("LIBGEO") or "").strip() or None,
-                "epci_siren": str(values.get("EPCI") or "").strip(),
-                "epci_libelle": str(values.get("LIBEPCI") or "").strip() or None,
-                "dep_code": str(values.get("DEP") or "").strip() or departement_of(code),
+                "libelle_commune": values.get("LIBGEO") or None,
+                "epci_siren": values.get("EPCI", ""),
+                "epci_libelle": values.get("LIBEPCI") or None,
+                "dep_code": values.get("DEP") or departement_of(code),
             }
         )
     return pd.DataFrame.from_records(records, columns=TERRITORY_COLUMNS)
