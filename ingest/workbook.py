@@ -45,7 +45,9 @@ def open_workbook(path: Path, advice: str):
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as error:  # not a zip, truncated download, an .xls renamed .xlsx...
-        raise ContractError.single(path, "structure_xlsx", f"classeur Excel illisible ({type(error).__name__}) ; {advice}") from None
+        raise ContractError.single(
+            path, "structure_xlsx", f"classeur Excel illisible ({type(error).__name__}) ; {advice}",
+        ) from None
 
 
 def rows_of(sheet, limit: int | None = None) -> list[list[object]]:
