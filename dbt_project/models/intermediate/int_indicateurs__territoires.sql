@@ -5,7 +5,12 @@
   any commune's input was masked or missing. A département figure needs extracts covering
   more than the territory: summed over the territory's communes alone (an extract of the EPCI
   only), it would be the EPCI's figure under the département's name, so it is not produced.
+  A view: marts.indicateurs alone reads it, and computes it in the same query as its
+  variations (nationally 38 s instead of 18 s to write these 14.5 million rows and 25 s to
+  read them back; the same rows).
 #}
+
+{{ config(materialized='view') }}
 
 {% set commune_only = offer_indicators().extremes | map('first') | list %}
 {# The group that is the CAF's antenne covering the territory (dbt_project.yml, antenne_caf). #}
