@@ -67,18 +67,22 @@ def read_populations(path: Path, year: int) -> pd.DataFrame:
         name = columns.get("commune", columns.get("com"))
         explicit_code = columns.get("com")
     frame = table.frame
-    dep_codes = frame[dep].str.strip().str.upper()
-    commune_part = frame[columns["codcom"]].str.strip()
+    # Plain Python over the values: pandas' string methods cost ten times as much per cell
+    # (0.4 s of each national file's 0.85 s).
+    dep_codes = [str(value).strip().upper() for value in frame[dep].tolist()]
+    commune_parts = [str(value).strip() for value in frame[columns["codcom"]].tolist()]
     # Overseas: DEP 971 + CODCOM 01 (or 1, once a spreadsheet dropped the zero) -> 97101;
     # elsewhere DEP 62 + CODCOM 160 -> 62160, DEP 01 + CODCOM 4 -> 01004.
-    overseas = (dep_codes.str.len() == 3) & (commune_part.str.len() <= 2)
-    codes = (dep_codes.str[:2] + commune_part.str.zfill(3)).where(~overseas, dep_codes + commune_part.str.zfill(2))
+    codes = [
+        dep_code + part.zfill(2) if len(dep_code) == 3 and len(part) <= 2 else dep_code[:2] + part.zfill(3)
+        for dep_code, part in zip(dep_codes, commune_parts, strict=True)
+    ]
     if explicit_code is not None:
-        explicit = frame[explicit_code].str.strip().str.upper()
-        codes = explicit.where(explicit.str.match(COMMUNE_CODE.pattern), codes)
-    invalid = ~codes.str.match(COMMUNE_CODE.pattern)
-    if invalid.any():
-        first = invalid.idxmax()
+        explicit = [str(value).strip().upper() for value in frame[explicit_code].tolist()]
+        codes = [given if COMMUNE_CODE.match(given) else code for given, code in zip(explicit, codes, strict=True)]
+    invalid = [COMMUNE_CODE.match(code) is None for code in codes]
+    if any(invalid):
+        first = frame.index[invalid.index(True)]
         raise ContractError.single(
             path,
             "code_commune",
@@ -87,6 +91,7 @@ def read_populations(path: Path, year: int) -> pd.DataFrame:
             line=int(frame.at[first, LINE_COLUMN]),
             column=columns["codcom"],
         )
+    codes = pd.Series(codes, index=frame.index, dtype=frame[columns["codcom"]].dtype)
     reject_duplicates(table, codes.to_frame(), columns["codcom"], "commune présente deux fois")
     result = pd.DataFrame(
         {
