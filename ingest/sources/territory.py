@@ -108,13 +108,16 @@ def read_epci_composition(path: Path) -> pd.DataFrame:
             raise ContractError.single(
                 path, "code_commune", f"code commune invalide « {code} »", line=offset, column="CODGEO"
             )
+        departement = values.get("DEP", "")
+        if departement.isdigit() and len(departement) == 1:  # a number in a spreadsheet: 1 is 01
+            departement = "0" + departement
         records.append(
             {
                 "code_commune": code,
                 "libelle_commune": values.get("LIBGEO") or None,
                 "epci_siren": values.get("EPCI", ""),
                 "epci_libelle": values.get("LIBEPCI") or None,
-                "dep_code": values.get("DEP") or departement_of(code),
+                "dep_code": departement or departement_of(code),
             }
         )
     return pd.DataFrame.from_records(records, columns=TERRITORY_COLUMNS)

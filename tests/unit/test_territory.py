@@ -46,6 +46,18 @@ def test_another_epci_comes_from_the_insee_composition_file(tmp_path):
     assert territory.epci_libelle == "CA Grand Calais Terres et Mers"
 
 
+def test_codes_saved_as_numbers_read_as_insee_writes_them(tmp_path):
+    """A composition file re-saved by a spreadsheet holds codes as numbers (the workbook reader
+    gives them as floats): 62160.0 is read 62160; 1004 and 1 get back their leading zero."""
+    path = epci_workbook(tmp_path / "e.xlsx", [
+        [62160, "Boulogne-sur-Mer", 246200729, "CA du Boulonnais", 62, 32],
+        [1004, "Ambérieu-en-Bugey", 240100883, "CC de la Plaine de l'Ain", 1, 84],
+    ])
+    composition = read_epci_composition(path)
+    assert composition[["code_commune", "epci_siren", "dep_code"]].values.tolist() == [
+        ["62160", "246200729", "62"], ["01004", "240100883", "01"]]
+
+
 def test_cog_gives_the_official_names(tmp_path):
     cog = tmp_path / "v_commune_2023.csv"
     cog.write_text(
