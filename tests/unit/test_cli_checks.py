@@ -1,6 +1,8 @@
 """What `ctg refresh` checks before it starts a run (no refresh here: seconds)."""
 
 import shutil
+import subprocess
+import sys
 
 import duckdb
 
@@ -50,3 +52,20 @@ def test_a_territory_that_is_no_siren_nor_keyword_is_refused_before_anything_run
         main(["refresh", "--sample", "--warehouse", str(warehouse), "--territory", "246200729,Boulonnais"])
     assert "territoire « Boulonnais » invalide" in str(stopped.value)
     assert not warehouse.exists() and not (tmp_path / ".build").exists()
+
+
+def test_the_ctg_command_keeps_the_exit_code_and_runs_exit_handlers():
+    """`ctg` ends without Python's teardown (os._exit), but not without what the exit
+    handlers write, nor with another exit code than the command's."""
+    program = ("import atexit, sys\n"
+               "from orchestration import cli\n"
+               "atexit.register(lambda: print('journal vidé'))\n"
+               "cli.main = lambda: (sys.stdout.write('rafraîchi\\n'), 3)[1]\n"
+               "cli.entry()\n"
+               "print('jamais affiché')\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert done.stdout.splitlines() == ["rafraîchi", "journal vidé"]
+    usage = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['ctg', 'inconnue']\n"
+                            "from orchestration import cli; cli.entry()"], capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr
