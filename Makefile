@@ -13,14 +13,16 @@ export GX_ANALYTICS_ENABLED := false
 # Then the dbt project is parsed for the sample's build database (`ctg prepare`, as
 # dagster-dbt prepares a manifest at deploy time): the first `make run` starts on it.
 # A stamp in .venv records that this lock was installed: `make run` and `make test` then go
-# straight to their command (a second `uv sync --compile-bytecode` and `ctg prepare` cost 2 s).
+# straight to their command (a second `uv sync --compile-bytecode` and `ctg prepare` cost 2 s),
+# with `uv run --no-sync`: a plain `uv run` found the project "not fresh" after every install
+# and built and installed it again before each command (1 to 2 s).
 INSTALLED := .venv/.installed-lock
 
 install: $(INSTALLED)
 
 $(INSTALLED): uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --compile-bytecode
-	$(UV) run --frozen ctg prepare --sample
+	$(UV) run --no-sync ctg prepare --sample
 	touch $@
 
 $(CURDIR)/.tools/uv/bin/uv:
@@ -28,27 +30,27 @@ $(CURDIR)/.tools/uv/bin/uv:
 	$(CURDIR)/.tools/uv/bin/pip install --quiet uv
 
 run: install
-	$(UV) run --frozen ctg refresh --sample
+	$(UV) run --no-sync ctg refresh --sample
 
 # Two workers; the tests sharing the sample refresh stay on one (conftest.py, xdist_group).
 test: install
-	$(UV) run --frozen pytest -n 2 --dist loadgroup
+	$(UV) run --no-sync pytest -n 2 --dist loadgroup
 
 # ruff on the Python, sqlfluff (jinja templater, no database) on the dbt models and tests.
 lint: install
-	$(UV) run --frozen ruff check .
-	cd dbt_project && $(UV) run --frozen sqlfluff lint models tests
-	$(UV) run --frozen python -m orchestration.transform.registry_sync --check
+	$(UV) run --no-sync ruff check .
+	cd dbt_project && $(UV) run --no-sync sqlfluff lint models tests
+	$(UV) run --no-sync python -m orchestration.transform.registry_sync --check
 
 # What dbt knows of the sources, regenerated from ingest/registry.py.
 dbt-registry: install
-	$(UV) run --frozen python -m orchestration.transform.registry_sync
+	$(UV) run --no-sync python -m orchestration.transform.registry_sync
 
 dev: install
-	$(UV) run --frozen dagster dev
+	$(UV) run --no-sync dagster dev
 
 validate-definitions: install
-	$(UV) run --frozen dagster definitions validate
+	$(UV) run --no-sync dagster definitions validate
 
 sample:
 	$(UV) run --frozen python scripts/generate_sample.py

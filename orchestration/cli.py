@@ -157,45 +157,62 @@ def is_warning(evaluation) -> bool:
     return evaluation.severity == AssetCheckSeverity.WARN
 
 
-def failing_rows(build_db: Path, test_name: str, limit: int = 5) -> list[str]:
-    """The first rows a dbt test stored as failures (store_failures), as `column=value` lines."""
+def failing_rows(settings: Settings, test_name: str, limit: int = 5) -> list[str]:
+    """The first rows that break a dbt test, as `column=value` lines: the test's query, which
+    dbt wrote in the build's run_results.json, run again on the build database. dbt does not
+    store them (store_failures: a table per test on every refresh cost the sample 3 s)."""
+    import json
+
     import duckdb
 
     try:
-        with duckdb.connect(str(build_db), read_only=True) as con:
-            found = con.execute(
-                "select 1 from information_schema.tables where table_schema = 'dbt_test__audit' and table_name = ?",
-                [test_name],
-            ).fetchone()
-            if not found:
-                return []
-            cursor = con.execute(f'select * from dbt_test__audit."{test_name}" limit {limit}')
+        results = json.loads((settings.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    query = next((result.get("compiled_code") for result in results.get("results", [])
+                  if result.get("unique_id", "").split(".")[2:3] == [test_name]), None)
+    if not query:
+        return []
+    try:
+        with duckdb.connect(str(settings.build_db), read_only=True) as con:
+            # On lines of their own: the test's SQL may end with a comment.
+            cursor = con.execute(f"select * from (\n{query}\n) as failing_rows limit {int(limit)}")
             names = [d[0] for d in cursor.description]
             return [", ".join(f"{n}={v}" for n, v in zip(names, row, strict=False)) for row in cursor.fetchall()]
     except duckdb.Error:  # the build database is busy or gone: the count alone is still said
         return []
 
 
-def check_lines(evaluation, build_db: Path | None = None) -> list[str]:
+def is_personal_model(model: str) -> bool:
+    """A model of a personal source (the registry's), or any model of the folder they live in
+    (a source added to a refresh but not to the registry)."""
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    folder = DBT_PROJECT_DIR / "models" / "staging" / "personal"
+    return model in personal_models() or any(folder.rglob(f"{model}.sql"))
+
+
+def check_lines(evaluation, settings: Settings | None = None) -> list[str]:
     anomalies = evaluation.metadata.get("anomalies")  # ingest checks list each violation
     failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")  # dbt tests count rows
     lines = [f"contrôle « {evaluation.check_name} » sur {evaluation.asset_key.to_user_string()} :"]
     if anomalies is not None:
         lines.extend(f"  {line}" for line in str(anomalies.value).splitlines() if line.strip())
     elif failed_rows is not None:
-        personal_model = evaluation.asset_key.path[-1] in personal_models()
-        examples = failing_rows(build_db, evaluation.check_name) if build_db and not personal_model else []
+        # Rows of personal data are never printed: the count alone.
+        personal = is_personal_model(evaluation.asset_key.path[-1])
+        examples = failing_rows(settings, evaluation.check_name) if settings and not personal else []
         lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)"
                      + (", par exemple :" if examples else ""))
         lines.extend(f"    {example}" for example in examples)
     return lines
 
 
-def warning_report(result, build_db: Path) -> list[str]:
+def warning_report(result, settings: Settings) -> list[str]:
     lines: list[str] = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and is_warning(evaluation):
-            lines.extend(check_lines(evaluation, build_db))
+            lines.extend(check_lines(evaluation, settings))
     return lines
 
 
@@ -222,13 +239,13 @@ def unrecognised_files(result) -> list[str]:
     return []
 
 
-def failure_report(result, build_db: Path) -> list[str]:
+def failure_report(result, settings: Settings) -> list[str]:
     """French lines naming what failed: broken contracts first, then failed steps."""
     lines: list[str] = []
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed or is_warning(evaluation):
             continue
-        lines.extend(check_lines(evaluation, build_db))
+        lines.extend(check_lines(evaluation, settings))
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
@@ -443,7 +460,7 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
         tables = fingerprinted_tables(sources)
         with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             result = execute_refresh(job, defs, settings, tables, incremental=not rebuilt)
-    problems = failure_report(result, settings.build_db)
+    problems = failure_report(result, settings)
     published = any(
         event.asset_key is not None and event.asset_key.path == ["published", "warehouse"]
         for event in result.get_asset_materialization_events()
@@ -461,7 +478,7 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
             f"fichiers non reconnus, ignorés ({len(unrecognised)}) : {', '.join(unrecognised[:10])}"
             f"{' …' if len(unrecognised) > 10 else ''} — voir le README pour les noms attendus"
         )
-    warnings = warning_report(result, settings.build_db)
+    warnings = warning_report(result, settings)
     for line in warnings:
         say(f"avertissement : {line}")
     report_path = next((event.materialization.metadata["chemin"].value

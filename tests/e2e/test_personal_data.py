@@ -54,7 +54,7 @@ def rejected(refreshed, isolated_env):
     finally:
         isolated_env.delenv("DAGSTER_HOME")
         isolated_env.delenv("CTG_PSEUDO_KEY")
-    return result, "\n".join(failure_report(result, settings.build_db))
+    return result, "\n".join(failure_report(result, settings))
 
 
 def settings_of(refreshed) -> Settings:

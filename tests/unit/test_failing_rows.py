@@ -1,0 +1,47 @@
+"""The first rows that break a dbt test, printed by `ctg refresh`: its query from the run's
+run_results.json, run again on the build database; never for a model of personal data."""
+
+import json
+from types import SimpleNamespace
+
+import dagster as dg
+import duckdb
+
+from orchestration.cli import check_lines
+from orchestration.settings import Settings
+
+
+def failed_test(tmp_path, model: str) -> tuple[Settings, SimpleNamespace]:
+    settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    settings.build_db.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("create schema staging")
+        con.execute(f"create table staging.{model} as select * from (values ('62160', 2018), ('62160', 2018), "
+                    "('62001', 2018)) as t(code_commune, annee)")
+    query = (f"select code_commune, annee, count(*) as n from staging.{model} group by all having count(*) > 1\n"
+             "-- a comment dbt leaves at the end of a test")
+    settings.dbt_target_dir.mkdir()
+    (settings.dbt_target_dir / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.ctg.autre", "compiled_code": "select 1"},
+        {"unique_id": f"test.ctg.unique_combination_{model}.1f2e3d", "compiled_code": query},
+    ]}), encoding="utf-8")
+    evaluation = SimpleNamespace(check_name=f"unique_combination_{model}", asset_key=dg.AssetKey(["staging", model]),
+                                 metadata={"dagster_dbt/failed_row_count": SimpleNamespace(value=1)})
+    return settings, evaluation
+
+
+def test_a_failed_dbt_test_is_printed_with_its_first_rows(tmp_path):
+    settings, evaluation = failed_test(tmp_path, "stg_caf__aah")
+    assert check_lines(evaluation, settings) == [
+        "contrôle « unique_combination_stg_caf__aah » sur staging/stg_caf__aah :",
+        "  1 ligne(s) ne respectent pas la règle (test dbt), par exemple :",
+        "    code_commune=62160, annee=2018, n=2",
+    ]
+
+
+def test_rows_of_personal_data_are_never_printed(tmp_path):
+    settings, evaluation = failed_test(tmp_path, "stg_permis__dossiers")
+    assert check_lines(evaluation, settings) == [
+        "contrôle « unique_combination_stg_permis__dossiers » sur staging/stg_permis__dossiers :",
+        "  1 ligne(s) ne respectent pas la règle (test dbt)",
+    ]
