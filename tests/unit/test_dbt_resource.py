@@ -24,3 +24,46 @@ def test_the_dbt_version_is_read_from_the_installed_package_without_running_dbt(
     assert isinstance(resource, CtgDbtCliResource)
     assert str(resource._cli_version) == metadata.version("dbt-core")
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+# The Dagster definitions as a refresh builds them, written as JSON; dbt-core visible to
+# dagster-dbt when the first argument says so (dagster-dbt imported before the refresh's code).
+DEFINITIONS_AS_JSON = """
+import json, sys
+if sys.argv[1] == "dbt-core":
+    import dagster_dbt  # noqa: F401
+from pathlib import Path
+from orchestration.definitions import build_definitions
+from orchestration.settings import SAMPLE_DIR, Settings
+from dagster_dbt.compat import DBT_PYTHON_VERSION
+settings = Settings(landing_dir=SAMPLE_DIR, warehouse=Path(sys.argv[2]), territory_epci="246200729")
+defs = build_definitions(settings)
+graph = defs.resolve_asset_graph()
+dbt_assets = next(a for a in defs.assets if getattr(a, "op", None) is not None and a.op.name == "ctg_dbt_assets")
+print(json.dumps({
+    "dbt_core_imported": "dbt.version" in sys.modules,
+    "dbt_version_seen": str(DBT_PYTHON_VERSION),
+    "assets": {key.to_user_string(): sorted(parent.to_user_string() for parent in graph.get(key).parent_keys)
+               for key in graph.get_all_asset_keys()},
+    "checks": sorted(str(spec.key) + (" (bloquant)" if spec.blocking else "") for spec in dbt_assets.check_specs),
+}))
+"""
+
+
+def test_dagster_dbt_without_dbt_core_gives_the_same_assets_and_checks(tmp_path):
+    """The refresh's process imports dagster-dbt with dbt-core hidden (dbt_core.py, 2 s of
+    start-up): the asset graph and the dbt tests as checks must be those dagster-dbt builds
+    with dbt-core."""
+    import json
+    import subprocess
+    import sys
+
+    runs = {way: subprocess.Popen([sys.executable, "-c", DEFINITIONS_AS_JSON, way, str(tmp_path / way / "ctg.duckdb")],
+                                  stdout=subprocess.PIPE, text=True) for way in ("dbt-core", "refresh")}
+    found = {way: json.loads(run.communicate(timeout=300)[0]) for way, run in runs.items()}
+    assert found["dbt-core"].pop("dbt_version_seen") == metadata.version("dbt-core")
+    assert found["refresh"].pop("dbt_version_seen") == "None"
+    assert found["dbt-core"].pop("dbt_core_imported") is True
+    assert found["refresh"].pop("dbt_core_imported") is False
+    assert found["refresh"] == found["dbt-core"]
+    assert "marts/indicateurs" in found["refresh"]["assets"] and len(found["refresh"]["checks"]) > 50
