@@ -45,8 +45,12 @@ def french_axis(axis) -> None:
 
 
 def to_svg(fig, title: str, caption: str) -> Chart:
+    # The tight box measured by the Agg renderer (C++), not by `bbox_inches="tight"`, which draws
+    # the whole SVG once more to measure it: 14 charts 2.6 s → 1.7 s. Agg's text is a few points
+    # wider: the margins are a little larger, nothing is cut.
+    tight = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    fig.savefig(buffer, format="svg", bbox_inches=tight, metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]  # inline in the page: no XML prolog or DOCTYPE
