@@ -55,17 +55,21 @@ def test_a_territory_that_is_no_siren_nor_keyword_is_refused_before_anything_run
 
 
 def test_the_ctg_command_keeps_the_exit_code_and_runs_exit_handlers():
-    """`ctg` ends without Python's teardown (os._exit), but not without what the exit
-    handlers write, nor with another exit code than the command's."""
-    program = ("import atexit, sys\n"
+    """`ctg` ends without Python's teardown (os._exit), but not before its threads and exit
+    handlers are done, nor with another exit code than the command's."""
+    program = ("import atexit, sys, threading, time\n"
                "from orchestration import cli\n"
                "atexit.register(lambda: print('journal vidé'))\n"
-               "cli.main = lambda: (sys.stdout.write('rafraîchi\\n'), 3)[1]\n"
+               "def command():\n"
+               "    threading.Thread(target=lambda: (time.sleep(0.3), print('fil terminé'))).start()\n"
+               "    print('rafraîchi')\n"
+               "    return 3\n"
+               "cli.main = command\n"
                "cli.entry()\n"
                "print('jamais affiché')\n")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert done.returncode == 3
-    assert done.stdout.splitlines() == ["rafraîchi", "journal vidé"]
+    assert done.stdout.splitlines() == ["rafraîchi", "fil terminé", "journal vidé"]
     usage = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['ctg', 'inconnue']\n"
                             "from orchestration import cli; cli.entry()"], capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
