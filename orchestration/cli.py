@@ -49,14 +49,6 @@ def step_labels() -> dict[str, str]:
     }
 
 
-@cache
-def personal_models() -> frozenset[str]:
-    """Models of personal sources: failing rows of their tests are never printed."""
-    from ingest.registry import SOURCE_LIST
-
-    return frozenset(model.model for spec in SOURCE_LIST if spec.personal for model in spec.staging)
-
-
 FRENCH_ERRORS = {"NothingToPublish", "ContractError", "PersonalDataLoadError", "BuildDatabaseError", "PublicationError",
                  "ArchiveError"}
 
@@ -158,10 +150,11 @@ def is_warning(evaluation) -> bool:
     return evaluation.severity == AssetCheckSeverity.WARN
 
 
-def failing_rows(settings: Settings, test_name: str, limit: int = 5) -> list[str]:
+def failing_rows(settings: Settings, test_name: str, model: str, limit: int = 5) -> list[str]:
     """The first rows that break a dbt test, as `column=value` lines: the test's query, which
     dbt wrote in the build's run_results.json, run again on the build database. dbt does not
-    store them (store_failures: a table per test on every refresh cost the sample 3 s)."""
+    store them (store_failures: a table per test on every refresh cost the sample 3 s). Nothing
+    for a test on personal data: its rows are never printed."""
     import json
 
     import duckdb
@@ -172,7 +165,7 @@ def failing_rows(settings: Settings, test_name: str, limit: int = 5) -> list[str
         return []
     query = next((result.get("compiled_code") for result in results.get("results", [])
                   if result.get("unique_id", "").split(".")[2:3] == [test_name]), None)
-    if not query:
+    if not query or reads_personal_data(model, query):
         return []
     try:
         with duckdb.connect(str(settings.build_db), read_only=True) as con:
@@ -184,13 +177,24 @@ def failing_rows(settings: Settings, test_name: str, limit: int = 5) -> list[str
         return []
 
 
-def is_personal_model(model: str) -> bool:
-    """A model of a personal source (the registry's), or any model of the folder they live in
-    (a source added to a refresh but not to the registry)."""
+@cache
+def personal_relations() -> frozenset[str]:
+    """The models and raw tables of personal sources: the registry's, and any model of the
+    folder they live in (a source added to a refresh but not to the registry)."""
+    from ingest.registry import SOURCE_LIST
     from orchestration.settings import DBT_PROJECT_DIR
 
     folder = DBT_PROJECT_DIR / "models" / "staging" / "personal"
-    return model in personal_models() or any(folder.rglob(f"{model}.sql"))
+    personal = [spec for spec in SOURCE_LIST if spec.personal]
+    models = {model.model for spec in personal for model in spec.staging}
+    tables = {spec.table.split(".")[-1] for spec in personal}
+    return frozenset(models | tables | {path.stem for path in folder.rglob("*.sql")})
+
+
+def reads_personal_data(model: str, query: str | None) -> bool:
+    """A test of a personal model, or whose query reads one (a singular test may join it)."""
+    names = personal_relations()
+    return model in names or (query is not None and any(f'"{name}"' in query for name in names))
 
 
 def check_lines(evaluation, settings: Settings | None = None) -> list[str]:
@@ -201,8 +205,8 @@ def check_lines(evaluation, settings: Settings | None = None) -> list[str]:
         lines.extend(f"  {line}" for line in str(anomalies.value).splitlines() if line.strip())
     elif failed_rows is not None:
         # Rows of personal data are never printed: the count alone.
-        personal = is_personal_model(evaluation.asset_key.path[-1])
-        examples = failing_rows(settings, evaluation.check_name) if settings and not personal else []
+        model = evaluation.asset_key.path[-1]
+        examples = failing_rows(settings, evaluation.check_name, model) if settings else []
         lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)"
                      + (", par exemple :" if examples else ""))
         lines.extend(f"    {example}" for example in examples)

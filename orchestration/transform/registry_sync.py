@@ -131,7 +131,7 @@ def disagreements(specs: list[SourceSpec] = SOURCE_LIST, project_dir: Path = DBT
             if model.model not in models:
                 problems.append(f"{spec.name}: staging model {model.model} does not exist")
             elif spec.personal and PERSONAL_MODELS not in models[model.model].relative_to(project_dir).parents:
-                # ctg never prints failing rows of the models there (cli.is_personal_model).
+                # ctg never prints failing rows of the models there (cli.reads_personal_data).
                 problems.append(f"{model.model} holds personal data: it belongs in {PERSONAL_MODELS}/")
             elif model.variables and f"staged_variables('{model.model}')" not in models[model.model].read_text(encoding="utf-8"):
                 # A list written in the model would agree with the registry only by hand.

@@ -11,15 +11,17 @@ from orchestration.cli import check_lines
 from orchestration.settings import Settings
 
 
-def failed_test(tmp_path, model: str) -> tuple[Settings, SimpleNamespace]:
+def failed_test(tmp_path, model: str, joined: str | None = None) -> tuple[Settings, SimpleNamespace]:
     settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
     settings.build_db.parent.mkdir(parents=True)
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute("create schema staging")
         con.execute(f"create table staging.{model} as select * from (values ('62160', 2018), ('62160', 2018), "
                     "('62001', 2018)) as t(code_commune, annee)")
-    query = (f"select code_commune, annee, count(*) as n from staging.{model} group by all having count(*) > 1\n"
+    query = (f'select code_commune, annee, count(*) as n from "staging"."{model}" group by all having count(*) > 1\n'
              "-- a comment dbt leaves at the end of a test")
+    if joined:  # a singular test reading another model too
+        query = query.replace("group by", f'where code_commune not in (select code_commune from "staging"."{joined}") group by')
     settings.dbt_target_dir.mkdir()
     (settings.dbt_target_dir / "run_results.json").write_text(json.dumps({"results": [
         {"unique_id": "model.ctg.autre", "compiled_code": "select 1"},
@@ -45,3 +47,10 @@ def test_rows_of_personal_data_are_never_printed(tmp_path):
         "contrôle « unique_combination_stg_permis__dossiers » sur staging/stg_permis__dossiers :",
         "  1 ligne(s) ne respectent pas la règle (test dbt)",
     ]
+
+
+def test_rows_of_a_test_reading_personal_data_are_never_printed(tmp_path):
+    settings, evaluation = failed_test(tmp_path, "stg_caf__aah", joined="stg_caf__allocations_logement_adresses")
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("create table staging.stg_caf__allocations_logement_adresses as select '62001' as code_commune")
+    assert check_lines(evaluation, settings)[1:] == ["  1 ligne(s) ne respectent pas la règle (test dbt)"]
