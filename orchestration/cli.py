@@ -163,8 +163,11 @@ def failing_rows(settings: Settings, test_name: str, model: str, limit: int = 5)
         results = json.loads((settings.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
+    # Only a test this file records as failed: a dbt killed before writing it leaves the
+    # previous build's, whose query may be an older version of the test.
     query = next((result.get("compiled_code") for result in results.get("results", [])
-                  if result.get("unique_id", "").split(".")[2:3] == [test_name]), None)
+                  if result.get("unique_id", "").split(".")[2:3] == [test_name]
+                  and result.get("status") in ("fail", "warn", "error")), None)
     if not query or reads_personal_data(model, query):
         return []
     try:
@@ -755,9 +758,9 @@ def entry() -> None:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
         if stop.code is not None and not isinstance(stop.code, int):
             print(stop.code, file=sys.stderr)
-    for thread in threading.enumerate():  # as Python's own exit does, before the exit handlers
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    # Python's own exit, up to its teardown: wake the idle workers of thread pools left open,
+    # wait for the other threads, then the exit handlers.
+    threading._shutdown()
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()

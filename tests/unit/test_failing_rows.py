@@ -24,8 +24,8 @@ def failed_test(tmp_path, model: str, joined: str | None = None) -> tuple[Settin
         query = query.replace("group by", f'where code_commune not in (select code_commune from "staging"."{joined}") group by')
     settings.dbt_target_dir.mkdir()
     (settings.dbt_target_dir / "run_results.json").write_text(json.dumps({"results": [
-        {"unique_id": "model.ctg.autre", "compiled_code": "select 1"},
-        {"unique_id": f"test.ctg.unique_combination_{model}.1f2e3d", "compiled_code": query},
+        {"unique_id": "model.ctg.autre", "status": "success", "compiled_code": "select 1"},
+        {"unique_id": f"test.ctg.unique_combination_{model}.1f2e3d", "status": "fail", "compiled_code": query},
     ]}), encoding="utf-8")
     evaluation = SimpleNamespace(check_name=f"unique_combination_{model}", asset_key=dg.AssetKey(["staging", model]),
                                  metadata={"dagster_dbt/failed_row_count": SimpleNamespace(value=1)})
@@ -53,4 +53,13 @@ def test_rows_of_a_test_reading_personal_data_are_never_printed(tmp_path):
     settings, evaluation = failed_test(tmp_path, "stg_caf__aah", joined="stg_caf__allocations_logement_adresses")
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute("create table staging.stg_caf__allocations_logement_adresses as select '62001' as code_commune")
+    assert check_lines(evaluation, settings)[1:] == ["  1 ligne(s) ne respectent pas la règle (test dbt)"]
+
+
+def test_a_test_that_passed_in_the_recorded_build_prints_no_rows(tmp_path):
+    """run_results.json of an earlier build (dbt killed before writing its own): the query it
+    holds for a test that passed then is not the failing one."""
+    settings, evaluation = failed_test(tmp_path, "stg_caf__aah")
+    results = settings.dbt_target_dir / "run_results.json"
+    results.write_text(results.read_text(encoding="utf-8").replace('"fail"', '"pass"'), encoding="utf-8")
     assert check_lines(evaluation, settings)[1:] == ["  1 ligne(s) ne respectent pas la règle (test dbt)"]
