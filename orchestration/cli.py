@@ -18,6 +18,7 @@ import datetime
 import fcntl
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -189,9 +190,12 @@ def personal_relations() -> frozenset[str]:
 
     folder = DBT_PROJECT_DIR / "models" / "staging" / "personal"
     personal = [spec for spec in SOURCE_LIST if spec.personal]
-    models = {model.model for spec in personal for model in spec.staging}
+    models = {model.model for spec in personal for model in spec.staging} | {path.stem for path in folder.rglob("*.sql")}
     tables = {spec.table.split(".")[-1] for spec in personal}
-    return frozenset(models | tables | {path.stem for path in folder.rglob("*.sql")})
+    # And the models that read one directly (int_permis__dossiers: each dossier, by token).
+    readers = {path.stem for path in (DBT_PROJECT_DIR / "models").rglob("*.sql")
+               if any(re.search(rf"ref\(\s*['\"]{name}['\"]\s*\)", path.read_text(encoding="utf-8")) for name in models)}
+    return frozenset(models | tables | readers)
 
 
 def reads_personal_data(model: str, query: str | None) -> bool:

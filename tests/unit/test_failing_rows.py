@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import dagster as dg
 import duckdb
 
-from orchestration.cli import check_lines
+from orchestration.cli import check_lines, reads_personal_data
 from orchestration.settings import Settings
 
 
@@ -63,3 +63,11 @@ def test_a_test_that_passed_in_the_recorded_build_prints_no_rows(tmp_path):
     results = settings.dbt_target_dir / "run_results.json"
     results.write_text(results.read_text(encoding="utf-8").replace('"fail"', '"pass"'), encoding="utf-8")
     assert check_lines(evaluation, settings)[1:] == ["  1 ligne(s) ne respectent pas la règle (test dbt)"]
+
+
+def test_the_models_reading_a_personal_model_directly_are_personal_too():
+    assert reads_personal_data("stg_permis__dossiers", None)
+    assert reads_personal_data("int_permis__dossiers", None)  # each dossier, by token
+    assert reads_personal_data("int_indicateurs__permis", None)  # reads the CAF's addresses: the count alone
+    assert not reads_personal_data("permis_louer_communes", None)  # a mart of counts, one step further
+    assert not reads_personal_data("indicateurs", 'select * from "marts"."indicateurs"')
