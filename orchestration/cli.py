@@ -183,8 +183,9 @@ def failing_rows(settings: Settings, test_name: str, model: str, limit: int = 5)
 
 @cache
 def personal_relations() -> frozenset[str]:
-    """The models and raw tables of personal sources: the registry's, and any model of the
-    folder they live in (a source added to a refresh but not to the registry)."""
+    """The models and raw tables of personal sources (the registry's, and any model of the
+    folder they live in: a source added to a refresh but not to the registry), and the models
+    that read one of those models directly."""
     from ingest.registry import SOURCE_LIST
     from orchestration.settings import DBT_PROJECT_DIR
 
@@ -193,8 +194,9 @@ def personal_relations() -> frozenset[str]:
     models = {model.model for spec in personal for model in spec.staging} | {path.stem for path in folder.rglob("*.sql")}
     tables = {spec.table.split(".")[-1] for spec in personal}
     # And the models that read one directly (int_permis__dossiers: each dossier, by token).
+    refs = [re.compile(rf"ref\(\s*['\"]{re.escape(name)}['\"]\s*\)") for name in models]
     readers = {path.stem for path in (DBT_PROJECT_DIR / "models").rglob("*.sql")
-               if any(re.search(rf"ref\(\s*['\"]{name}['\"]\s*\)", path.read_text(encoding="utf-8")) for name in models)}
+               if any(ref.search(path.read_text(encoding="utf-8")) for ref in refs)}
     return frozenset(models | tables | readers)
 
 
