@@ -206,7 +206,7 @@ def reads_personal_data(model: str, query: str | None) -> bool:
     return model in names or (query is not None and any(f'"{name}"' in query for name in names))
 
 
-def check_lines(evaluation, settings: Settings | None = None) -> list[str]:
+def check_lines(evaluation, settings: Settings) -> list[str]:
     anomalies = evaluation.metadata.get("anomalies")  # ingest checks list each violation
     failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")  # dbt tests count rows
     lines = [f"contrôle « {evaluation.check_name} » sur {evaluation.asset_key.to_user_string()} :"]
@@ -215,7 +215,7 @@ def check_lines(evaluation, settings: Settings | None = None) -> list[str]:
     elif failed_rows is not None:
         # Rows of personal data are never printed: the count alone.
         model = evaluation.asset_key.path[-1]
-        examples = failing_rows(settings, evaluation.check_name, model) if settings else []
+        examples = failing_rows(settings, evaluation.check_name, model)
         lines.append(f"  {failed_rows.value} ligne(s) ne respectent pas la règle (test dbt)"
                      + (", par exemple :" if examples else ""))
         lines.extend(f"    {example}" for example in examples)
