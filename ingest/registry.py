@@ -96,6 +96,11 @@ class SourceSpec:
     # oldest first (modification time), over what earlier ones loaded. Otherwise, when any
     # file is new, all are loaded again in path order.
     oldest_first: bool = False
+    # Its rows of a year (column `annee`) feed only the figures of that year and of later ones
+    # (a population is the denominator of the years up to the next one): when only some years
+    # of it changed, a refresh recomputes the year-incremental models from the earliest of them
+    # on (orchestration.incremental). Any other source that changed recomputes them whole.
+    yearly: bool = False
 
     @property
     def table(self) -> str:
@@ -236,6 +241,7 @@ SOURCE_LIST = [
         same_figures_columns=("code_commune", "variable", "valeur"),
         masking="cellule vide = secret statistique (moins de 5)",
         lists_variables=True,
+        yearly=True,
         staging=tuple(
             CommuneModel(f"stg_caf__{t.theme}", tuple(t.required + t.optional), LEGACY_PREFIXES.get(t.theme))
             for t in caf_legacy.THEME_LIST
@@ -265,6 +271,7 @@ SOURCE_LIST = [
         rows=lambda e, frame: caf_portal.to_long(frame, e.theme),
         masking="comptes arrondis à 5 par la CAF",
         cadence="mensuelle",
+        yearly=True,
         staging=tuple(
             CommuneModel(model, tuple(caf_portal.DATASETS[dataset]["variables"]), prefix)
             for dataset, model, prefix in [
@@ -290,6 +297,7 @@ SOURCE_LIST = [
         unit=by_name_year,
         unit_from_name=True,
         same_figures_columns=("code_commune", "pmun", "pcap", "ptot"),
+        yearly=True,
         suite=lambda _e, _frame: [
             year_rule(),
             *quality.plausible_counts(["pmun", "pcap", "ptot"]),

@@ -472,8 +472,9 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
         log_file.parent.mkdir(parents=True, exist_ok=True)
         say(f"journal détaillé (sortie de dbt) : {log_file}")
         tables = fingerprinted_tables(sources)
+        yearly = tuple(spec.table for spec in sources if spec.yearly)
         with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            result = execute_refresh(job, defs, settings, tables, incremental=not rebuilt)
+            result, fingerprints = execute_refresh(job, defs, settings, tables, yearly, incremental=not rebuilt)
     problems = failure_report(result, settings)
     published = any(
         event.asset_key is not None and event.asset_key.path == ["published", "warehouse"]
@@ -500,7 +501,7 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
                         if event.asset_key is not None and event.asset_key.path == ["published", "rapport"]), None)
     succeeded = result.success and not problems and published
     record_attempt(settings, started_at, succeeded, published, problems, warnings, report_path)
-    record_build(settings, tables, succeeded)
+    record_build(settings, tables, yearly, succeeded, fingerprints)
     if succeeded:
         say(f"Terminé en {elapsed:.0f} s : entrepôt publié {settings.warehouse}")
         say(f"rapport : {report_path}")
@@ -546,40 +547,56 @@ class CombinedResult:
         return [event for result in self.results for event in result.get_step_failure_events()]
 
 
-def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]], incremental: bool):
+def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]], yearly: tuple[str, ...],
+                    incremental: bool):
     """The whole job; or, when the build database records a successful refresh of the same
     project and settings (orchestration.incremental), ingestion first, then only the assets
-    downstream of the raw tables that changed, publication and the report."""
+    downstream of the raw tables that changed, publication and the report. Returns the
+    result and, for an incremental refresh, the raw tables' fingerprints taken after ingestion."""
     import dagster as dg
 
     from orchestration import incremental as state
     from orchestration.publish.assets import PUBLISHED_KEY, REPORT_KEY
+    from orchestration.transform.dbt import DBT_ASSETS_NAME
 
-    def run(selection=None):
+    def run(selection=None, full_refresh=True):
+        run_config = {"loggers": {"ctg_progress": {}}}
+        if not full_refresh:
+            run_config["ops"] = {DBT_ASSETS_NAME: {"config": {"full_refresh": False}}}
         return job.execute_in_process(instance=instance_for_cli(), raise_on_error=False, asset_selection=selection,
-                                      run_config={"loggers": {"ctg_progress": {}}})
+                                      run_config=run_config)
 
     if not incremental or not state.has_record(settings):
-        return run()
+        return run(), None
     graph = defs.resolve_asset_graph()
     ingest_keys = dg.AssetSelection.groups("ingest").resolve(graph)
     ingested = run(sorted(ingest_keys))
     if not ingested.success:
-        return ingested
-    changed = state.changed_tables(settings, list(tables))
-    if changed is None:  # the record vanished meanwhile: everything, to be safe
-        return CombinedResult([ingested, run(sorted(graph.materializable_asset_keys - ingest_keys))])
-    changed_keys = [dg.AssetKey(tables[table]) for table in sorted(changed)]
+        return ingested, None
+    changes = state.changes(settings, list(tables), yearly)
+    if changes is None:  # the record vanished meanwhile: everything, to be safe
+        return CombinedResult([ingested, run(sorted(graph.materializable_asset_keys - ingest_keys))]), None
+    changed_keys = [dg.AssetKey(tables[table]) for table in sorted(changes.tables)]
     downstream = dg.AssetSelection.assets(*changed_keys).downstream(include_self=False).resolve(graph)
     selection = (downstream - ingest_keys) | {PUBLISHED_KEY, REPORT_KEY}
     models = [key for key in selection if key.path[0] not in ("published",)]
     all_models = [key for key in graph.materializable_asset_keys if key not in ingest_keys and key.path[0] != "published"]
     say(f"rafraîchissement incrémental : {len(models)} modèle(s) dbt sur {len(all_models)} à recalculer"
-        + (f" (tables modifiées : {', '.join(sorted(changed))})" if changed else " (aucune table modifiée)"))
-    return CombinedResult([ingested, run(sorted(selection))])
+        + (f" (tables modifiées : {', '.join(sorted(changes.tables))})" if changes.tables else " (aucune table modifiée)")
+        + (f", années {changes.since_year} et suivantes" if changes.since_year is not None and models else ""))
+    by_year = changes.since_year is not None and bool(models)
+    if not by_year:
+        return CombinedResult([ingested, run(sorted(selection))]), changes.fingerprints
+    state.set_recompute_year(settings, changes.since_year)
+    try:
+        result = run(sorted(selection), full_refresh=False)
+    finally:
+        state.set_recompute_year(settings, None)
+    return CombinedResult([ingested, result]), changes.fingerprints
 
 
-def record_build(settings: Settings, tables: dict[str, list[str]], succeeded: bool) -> None:
+def record_build(settings: Settings, tables: dict[str, list[str]], yearly: tuple[str, ...], succeeded: bool,
+                 fingerprints: dict | None) -> None:
     """Keep what a successful refresh was built from (the next one recomputes only what
     changed); forget it after a failure (the next one recomputes everything)."""
     import duckdb
@@ -588,7 +605,7 @@ def record_build(settings: Settings, tables: dict[str, list[str]], succeeded: bo
 
     try:
         if succeeded:
-            state.record_success(settings, list(tables))
+            state.record_success(settings, list(tables), yearly, fingerprints)
         else:
             state.forget(settings)
     except duckdb.Error as error:  # the next refresh recomputes everything: slower, still right

@@ -11,12 +11,23 @@ last successful refresh built from the same inputs.
 Everything is recomputed when there is no such record: a new or rebuilt build database, a
 last refresh that failed (the record is dropped), or a dbt project or settings that changed
 since (a model, a seed, a macro, `--territory`, `--all-departement-communes`).
+
+The three largest models (`int_communes__variables`, `int_indicateurs__communes`,
+`marts.indicateurs`) are also incremental by year. A figure of a year depends only on inputs
+of that year and earlier ones (the population of the latest census year at or before it, the
+children of the four years before for the childminders, the figure of 1, 3 and 5 years
+before for the variations). So when only some years of the `yearly` sources of the registry
+changed (fingerprinted per year as well), those models recompute the years from the earliest
+changed one on: dbt deletes them and appends them again (`RECOMPUTE_TABLE` holds that year).
+Anything else rebuilds them whole (dbt's `--full-refresh`): another source that changed, a
+commune named differently (a name is that of every year), or no record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -24,6 +35,8 @@ import duckdb
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 STATE_TABLE = "raw._derniere_construction"
+# The first year the year-incremental models recompute (macros/incremental.sql reads it).
+RECOMPUTE_TABLE = "raw._recalcul_depuis"
 # What dbt reads of its project (not target/ or logs/, which it writes).
 PROJECT_PARTS = ("models", "seeds", "macros", "tests", "snapshots", "analyses", "dbt_project.yml", "profiles.yml")
 
@@ -43,19 +56,46 @@ def project_fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR)
     return digest.hexdigest()
 
 
-def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, str]:
-    """`schema.table` → row count and order-free hashes of its rows ('absente' when missing)."""
-    existing = {f"{schema}.{name}" for schema, name in con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = current_database()").fetchall()}
-    found = {}
+def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str], yearly: tuple[str, ...] = ()) -> dict:
+    """{"tables": `schema.table` → row count and order-free hashes of its rows ('absente' when
+    missing); "annees": the same per year of each `yearly` table; "noms": the hash of the
+    (commune, name) pairs of those that name communes}."""
+    existing = {f"{schema}.{name}": {row[0] for row in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?", [schema, name]).fetchall()}
+        for schema, name in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database()").fetchall()}
+    found: dict = {"tables": {}, "annees": {}, "noms": {}}
     for table in tables:
         if table not in existing:
-            found[table] = "absente"
+            found["tables"][table] = "absente"
             continue
-        count, xor, total = con.execute(
-            f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {table} as t").fetchone()
-        found[table] = f"{count}:{xor}:{total}"
+        if table not in yearly or "annee" not in existing[table]:
+            count, xor, total = con.execute(
+                f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {table} as t").fetchone()
+            found["tables"][table] = f"{count}:{xor}:{total}"
+            continue
+        years = con.execute(f"select annee, count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {table} as t "
+                            "group by annee").fetchall()
+        found["annees"][table] = {str(year): f"{count}:{xor}:{total}" for year, count, xor, total in years}
+        # The same hashes as a whole-table query: counts and sums add up, xors combine.
+        xor_all = 0
+        for _year, _count, xor, _total in years:
+            xor_all ^= xor
+        found["tables"][table] = (f"{sum(row[1] for row in years)}:{xor_all if years else None}:"
+                                  f"{sum(row[3] for row in years) if years else None}")
+        if {"code_commune", "libelle_commune"} <= existing[table]:
+            found["noms"][table] = str(con.execute(
+                f"select count(*), bit_xor(hash(code_commune, libelle_commune)) from "
+                f"(select distinct code_commune, libelle_commune from {table})").fetchone())
     return found
+
+
+@dataclass(frozen=True)
+class Changes:
+    tables: set[str]  # the raw tables whose rows differ from the last successful refresh
+    since_year: int | None  # the year-incremental models recompute from it on; None: whole
+    fingerprints: dict  # of the raw tables now, recorded after a successful refresh
 
 
 def has_record(settings: Settings) -> bool:
@@ -67,18 +107,43 @@ def has_record(settings: Settings) -> bool:
     return record is not None and record.get("projet") == project_fingerprint(settings)
 
 
-def changed_tables(settings: Settings, tables: list[str]) -> set[str] | None:
-    """The tables whose content differs from the last successful refresh; None when
-    everything must be recomputed (no record, or another project or settings)."""
+def changes(settings: Settings, tables: list[str], yearly: tuple[str, ...] = ()) -> Changes | None:
+    """What differs from the last successful refresh; None when everything must be
+    recomputed (no record, or another project or settings)."""
     if not settings.build_db.is_file():
         return None
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         record = read_record(con)
         if record is None or record.get("projet") != project_fingerprint(settings):
             return None
-        now = table_fingerprints(con, tables)
-    before = record.get("tables", {})
-    return {table for table in tables if now[table] != before.get(table)}
+        now = table_fingerprints(con, tables, yearly)
+    before_tables = record.get("tables", {})
+    changed = {table for table in tables if now["tables"][table] != before_tables.get(table)}
+    return Changes(changed, first_changed_year(record, now, changed), now)
+
+
+def first_changed_year(before: dict, now: dict, changed: set[str]) -> int | None:
+    """The earliest year whose rows changed, when only years of yearly tables changed and no
+    commune is named differently; None otherwise (or when nothing changed)."""
+    years: set[int] = set()
+    for table in changed:
+        if table not in now["annees"] or table not in before.get("annees", {}):
+            return None
+        if now["noms"].get(table) != before.get("noms", {}).get(table):
+            return None
+        old, new = before["annees"][table], now["annees"][table]
+        years |= {int(year) for year in old.keys() | new.keys() if old.get(year) != new.get(year)}
+    return min(years) if years else None
+
+
+def set_recompute_year(settings: Settings, year: int | None) -> None:
+    """The first year the year-incremental models recompute in this refresh's dbt run (None:
+    removed, so that a later dbt run by hand recomputes every year)."""
+    with duckdb.connect(str(settings.build_db)) as con:
+        if year is None:
+            con.execute(f"drop table if exists {RECOMPUTE_TABLE}")
+        else:
+            con.execute(f"create or replace table {RECOMPUTE_TABLE} as select ?::integer as annee", [year])
 
 
 def read_record(con: duckdb.DuckDBPyConnection) -> dict | None:
@@ -90,16 +155,21 @@ def read_record(con: duckdb.DuckDBPyConnection) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-def record_success(settings: Settings, tables: list[str]) -> None:
-    """What this successful refresh was built from, for the next one."""
+def record_success(settings: Settings, tables: list[str], yearly: tuple[str, ...] = (),
+                   fingerprints: dict | None = None) -> None:
+    """What this successful refresh was built from, for the next one (`fingerprints`: those
+    taken after ingestion, when dbt left the raw tables as they were)."""
     with duckdb.connect(str(settings.build_db)) as con:
-        record = {"projet": project_fingerprint(settings), "tables": table_fingerprints(con, tables)}
+        record = {"projet": project_fingerprint(settings),
+                  **(fingerprints or table_fingerprints(con, tables, yearly))}
         con.execute(f"create or replace table {STATE_TABLE} as select ? as etat, current_timestamp as enregistre_le",
                     [json.dumps(record)])
 
 
 def forget(settings: Settings) -> None:
-    """After a failed refresh, the next one recomputes everything."""
+    """After a failed refresh, or before a run that rebuilds the models whole outside `ctg
+    refresh` (the Dagster daemon, which records nothing), the next one recomputes everything."""
     if settings.build_db.is_file():
         with duckdb.connect(str(settings.build_db)) as con:
             con.execute(f"drop table if exists {STATE_TABLE}")
+            con.execute(f"drop table if exists {RECOMPUTE_TABLE}")

@@ -19,6 +19,7 @@ from typing import Any
 import dagster as dg
 from packaging import version
 
+from orchestration.incremental import forget
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
 from orchestration.transform.dbt_child import PARENT_PID_VARIABLE, dbt_executable
@@ -31,6 +32,14 @@ with without_dbt_core():
     from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 DBT_ASSETS_NAME = "ctg_dbt_assets"
+
+
+class DbtBuildConfig(dg.Config):
+    """Whether dbt rebuilds the year-incremental models whole (`--full-refresh`). Only `ctg
+    refresh` turns it off, when it has written the first year they recompute
+    (orchestration.incremental); every other run (the Dagster daemon, the UI) rebuilds them."""
+
+    full_refresh: bool = True
 
 
 @cache
@@ -84,10 +93,14 @@ def build_dbt_assets(dbt_vars: str = "{}") -> dg.AssetsDefinition:
         dagster_dbt_translator=CtgDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
         pool=BUILD_DB_POOL,
     )
-    def _dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, ctg: CtgSettingsResource):
+    def _dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, ctg: CtgSettingsResource,
+                    config: DbtBuildConfig):
         ctg.settings.build_db.parent.mkdir(parents=True, exist_ok=True)
         # Unit tests check the SQL, not the data: they run in the test suite, not every night.
         args = ["build", "--exclude-resource-type", "unit_test", "--vars", ctg.settings.dbt_vars_json()]
+        if config.full_refresh:
+            args.append("--full-refresh")
+            forget(ctg.settings)  # a run outside `ctg refresh` records nothing: the next one starts whole
         os.environ[PARENT_PID_VARIABLE] = str(os.getpid())  # read by ctg-dbt (dbt_child.py)
         # This process mostly waits for dbt's output now: the report's libraries load meanwhile.
         threading.Thread(target=load_report_libraries, name="ctg-report-imports", daemon=True).start()

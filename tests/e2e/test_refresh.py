@@ -491,6 +491,45 @@ def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(t
                                          "and annee = 2018 order by 1")
 
 
+def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_path, isolated_env, capfd):
+    """The year-incremental models (orchestration.incremental): a corrected NIVCOMTOTAL 2013 and
+    2016 populations recompute 2013 and the later years only, and publish exactly the tables a
+    full refresh of the same files publishes (the variations of later years included)."""
+    landing = tmp_path / "landing"
+    for folder in ("caf", "insee"):
+        shutil.copytree(SAMPLE_DIR / folder, landing / folder)
+    warehouse = tmp_path / "incremental" / "ctg.duckdb"
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    before = published(warehouse, "select annee, valeur from marts.indicateurs where territoire_code = '62075' "
+                                  "and indicateur_code = 'nb_personnes_couvertes' order by 1")
+
+    nivcom = landing / "caf" / "NIVCOMTOTAL2013.csv"
+    nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;679;306", b"Baincthun;62075;700;306"))
+    populations = landing / "insee" / "populations_legales" / "2016" / "donnees_communes.csv"
+    populations.write_bytes(populations.read_bytes().replace(b";62075;Baincthun;1382;18;1400", b";62075;Baincthun;1390;18;1408"))
+    capfd.readouterr()
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    [line] = [line for line in capfd.readouterr().out.splitlines() if "rafraîchissement incrémental" in line]
+    assert "années 2013 et suivantes" in line
+    after = published(warehouse, "select annee, valeur from marts.indicateurs where territoire_code = '62075' "
+                                 "and indicateur_code = 'nb_personnes_couvertes' order by 1")
+    assert (2013, 679) in before and (2013, 700) in after
+
+    full = tmp_path / "full" / "ctg.duckdb"
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(full)]) == 0
+    with duckdb.connect() as con:
+        con.execute("attach ? as incremental (read_only)", [str(warehouse)])
+        con.execute("attach ? as full_refresh (read_only)", [str(full)])
+        tables = [name for (name,) in con.execute("select table_name from duckdb_tables() where database_name = "
+                                                  "'full_refresh' and schema_name = 'marts' order by 1").fetchall()]
+        assert "indicateurs" in tables
+        for table in tables:
+            for one, other in [("incremental", "full_refresh"), ("full_refresh", "incremental")]:
+                [(extra,)] = con.execute(f"select count(*) from (select * from {one}.marts.{table} "
+                                         f"except all select * from {other}.marts.{table})").fetchall()
+                assert extra == 0, f"marts.{table}: {extra} ligne(s) de {one} absentes de {other}"
+
+
 def test_a_refresh_already_running_is_refused_in_french(tmp_path, isolated_env, capsys):
     import fcntl
 

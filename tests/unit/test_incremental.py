@@ -11,6 +11,11 @@ from orchestration.settings import DBT_PROJECT_DIR, Settings
 TABLES = ["raw.caf_legacy", "raw.suivi_plan_action"]
 
 
+def changed_tables(settings: Settings, tables: list[str]) -> set[str] | None:
+    found = incremental.changes(settings, tables)
+    return None if found is None else found.tables
+
+
 def build_with_two_tables(tmp_path) -> Settings:
     settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
     settings.build_db.parent.mkdir(parents=True)
@@ -23,20 +28,20 @@ def build_with_two_tables(tmp_path) -> Settings:
 
 def test_only_the_table_whose_rows_changed_is_recomputed(tmp_path):
     settings = build_with_two_tables(tmp_path)
-    assert incremental.changed_tables(settings, TABLES) is None  # never built: everything
+    assert changed_tables(settings, TABLES) is None  # never built: everything
     incremental.record_success(settings, TABLES)
     assert incremental.has_record(settings)
-    assert incremental.changed_tables(settings, TABLES) == set()
+    assert changed_tables(settings, TABLES) == set()
 
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute("update raw.suivi_plan_action set valeur = 4")
-    assert incremental.changed_tables(settings, TABLES) == {"raw.suivi_plan_action"}
+    assert changed_tables(settings, TABLES) == {"raw.suivi_plan_action"}
 
     # Rows swapped between two keys: same count, same sum of values, still a change.
     incremental.record_success(settings, TABLES)
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute("update raw.caf_legacy set valeur = case code when 1 then 4 when 2 then 2 else valeur end")
-    assert incremental.changed_tables(settings, TABLES) == {"raw.caf_legacy"}
+    assert changed_tables(settings, TABLES) == {"raw.caf_legacy"}
 
 
 def test_a_table_that_appears_or_disappears_is_a_change(tmp_path):
@@ -45,16 +50,16 @@ def test_a_table_that_appears_or_disappears_is_a_change(tmp_path):
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute("create table raw.caf_onape as select 1 as x")
         con.execute("drop table raw.suivi_plan_action")
-    assert incremental.changed_tables(settings, [*TABLES, "raw.caf_onape"]) == {"raw.caf_onape", "raw.suivi_plan_action"}
+    assert changed_tables(settings, [*TABLES, "raw.caf_onape"]) == {"raw.caf_onape", "raw.suivi_plan_action"}
 
 
 def test_a_failed_refresh_or_other_settings_recompute_everything(tmp_path):
     settings = build_with_two_tables(tmp_path)
     incremental.record_success(settings, TABLES)
-    assert incremental.changed_tables(replace(settings, territory_epci="all-in-departement"), TABLES) is None
-    assert incremental.changed_tables(replace(settings, all_departement_communes=True), TABLES) is None
+    assert changed_tables(replace(settings, territory_epci="all-in-departement"), TABLES) is None
+    assert changed_tables(replace(settings, all_departement_communes=True), TABLES) is None
     incremental.forget(settings)
-    assert incremental.changed_tables(settings, TABLES) is None
+    assert changed_tables(settings, TABLES) is None
 
 
 def test_the_project_fingerprint_follows_models_and_seeds_not_the_build_path(tmp_path):
@@ -72,3 +77,75 @@ def test_the_project_fingerprint_follows_models_and_seeds_not_the_build_path(tmp
     groups = project / "seeds" / "groupements.csv"
     groups.write_text(groups.read_text(encoding="utf-8") + "g,Groupe,commune,62160\n", encoding="utf-8")
     assert incremental.project_fingerprint(settings, project) != before
+
+
+YEARLY = ("raw.caf_legacy",)
+
+
+def build_with_years(tmp_path) -> Settings:
+    """A yearly table of 2013 to 2018 (commune, name, value) and a table without years."""
+    settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    settings.build_db.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.caf_legacy as select 2013 + range % 6 as annee, '62' || lpad((range // 6)::varchar, 3, '0') "
+                    "as code_commune, 'Commune ' || range // 6 as libelle_commune, range as valeur from range(600)")
+        con.execute("create table raw.suivi_plan_action as select 'a1' as indicateur, 3 as valeur")
+    incremental.record_success(settings, TABLES, YEARLY)
+    return settings
+
+
+def since_year(settings: Settings, statement: str) -> int | None:
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute(statement)
+    found = incremental.changes(settings, TABLES, YEARLY)
+    assert found is not None and "raw.caf_legacy" in found.tables
+    incremental.record_success(settings, TABLES, YEARLY, found.fingerprints)
+    return found.since_year
+
+
+def test_the_models_recompute_from_the_earliest_year_that_changed(tmp_path):
+    settings = build_with_years(tmp_path)
+    assert since_year(settings, "update raw.caf_legacy set valeur = valeur + 1 where annee = 2018") == 2018
+    assert since_year(settings, "update raw.caf_legacy set valeur = 0 where annee = 2017 and code_commune = '62001'") == 2017
+    assert since_year(settings, "update raw.caf_legacy set valeur = valeur + 1 where annee in (2014, 2017)") == 2014
+    assert since_year(settings, "insert into raw.caf_legacy select 2019, code_commune, libelle_commune, 1 "
+                                "from raw.caf_legacy where annee = 2018") == 2019  # a new year, same names
+    assert since_year(settings, "delete from raw.caf_legacy where annee = 2015") == 2015  # a year withdrawn
+    # Recorded as taken: nothing changed since.
+    assert incremental.changes(settings, TABLES, YEARLY).tables == set()
+
+
+def test_a_commune_named_differently_or_another_source_recomputes_every_year(tmp_path):
+    """A name is that of every year (int_communes__libelles); a source without years may feed any."""
+    settings = build_with_years(tmp_path)
+    assert since_year(settings, "update raw.caf_legacy set libelle_commune = 'Autre nom' "
+                                "where annee = 2018 and code_commune = '62001'") is None
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("update raw.caf_legacy set valeur = valeur + 1 where annee = 2018")
+        con.execute("update raw.suivi_plan_action set valeur = 4")
+    found = incremental.changes(settings, TABLES, YEARLY)
+    assert found.tables == set(TABLES) and found.since_year is None
+
+
+def test_a_record_without_years_recomputes_every_year(tmp_path):
+    """A build database recorded by an earlier version: per-table fingerprints only."""
+    settings = build_with_years(tmp_path)
+    incremental.record_success(settings, TABLES)  # not yearly: no years recorded
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("update raw.caf_legacy set valeur = valeur + 1 where annee = 2018")
+    found = incremental.changes(settings, TABLES, YEARLY)
+    assert found.tables == {"raw.caf_legacy"} and found.since_year is None
+
+
+def test_yearly_fingerprints_sum_up_to_the_whole_table_one(tmp_path):
+    """The per-table fingerprint of a yearly table is the one of a whole-table query, so that
+    a record of either kind compares."""
+    settings = build_with_years(tmp_path)
+    with duckdb.connect(str(settings.build_db)) as con:
+        whole = incremental.table_fingerprints(con, TABLES)["tables"]
+        by_year = incremental.table_fingerprints(con, TABLES, YEARLY)["tables"]
+        con.execute("delete from raw.caf_legacy")
+        assert incremental.table_fingerprints(con, TABLES)["tables"] == incremental.table_fingerprints(
+            con, TABLES, YEARLY)["tables"]
+    assert by_year == whole

@@ -4,8 +4,10 @@
   whether the source has the commune that year (a NULL variable of a present source is
   masked, not absent). Also the populations légales of the latest year at or before the row's
   year: the denominator of per-inhabitant rates (the convention divides 2018 CAF counts by
-  the 2016 population).
+  the 2016 population). Incremental by year (macros/incremental.sql).
 #}
+
+{{ year_incremental_config() }}
 
 {# prefix -> staging model, from the source registry (macros/registry.sql) #}
 {% set sources = ctg_registry()['commune_models'] %}
@@ -16,6 +18,7 @@ with
 {% for prefix, model in sources.items() %}
     {{ prefix }} as (
         select * from {{ ref(model) }}
+        where {{ years_recomputed() }}
     ),
 {% endfor %}
 

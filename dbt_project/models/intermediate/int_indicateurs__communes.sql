@@ -8,7 +8,10 @@
   5) fills the years the legacy files do not cover. The rule is per indicator and year, so a
   territory's figure never mixes the two.
   An indicator whose variables no commune has in a year is not produced for that year.
+  Incremental by year (macros/incremental.sql).
 #}
+
+{{ year_incremental_config() }}
 
 {% set couples_avec_enfants = ['config__coup_1_enf', 'config__coup_2_enf', 'config__coup_3_enf', 'config__coup_4plus_enf'] %}
 {% set monoparents = ['config__mono_1_enf', 'config__mono_2_enf', 'config__mono_3_enf', 'config__mono_4plus_enf'] %}
@@ -96,12 +99,22 @@
     {'code': 'part_aah', 'num': ['portail__indfoy_aah'], 'den': ['portail__indfoy_ndur'], 'requires': ['portail'], 'priorite': 2, 'rounded': true},
 ] %}
 
-with variables as (
+-- Not materialized: each of the indicators' selects below reads only its own columns of the
+-- wide table (nationally 6.6 s instead of 12.3 s for the model).
+with variables as not materialized (
     select * from {{ ref('int_communes__variables') }}
+    where {{ years_recomputed() }}
+),
+
+-- The childminders of a year count the children of one of the four years before.
+child_variables as (
+    select * from {{ ref('int_communes__variables') }}
+    where {{ years_recomputed(back=4) }}
 ),
 
 populations as (
     select * from {{ ref('stg_insee__populations_legales') }}
+    where {{ years_recomputed() }}
 ),
 
 variable_rows as (
@@ -137,7 +150,7 @@ child_count_years as (
         where a_partenaire
     ) as partner_years
     inner join (
-        select distinct annee from variables
+        select distinct annee from child_variables
         where a_enfage
     ) as child_years
         on child_years.annee between partner_years.annee - 4 and partner_years.annee
@@ -161,7 +174,7 @@ childminder_rows as (
     from variables as partner
     inner join child_count_years
         on partner.annee = child_count_years.annee
-    inner join variables as children
+    inner join child_variables as children
         on partner.code_commune = children.code_commune
         and children.annee = child_count_years.annee_enfants
         and children.a_enfage

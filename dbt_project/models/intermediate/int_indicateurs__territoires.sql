@@ -16,7 +16,10 @@
 {# The group that is the CAF's antenne covering the territory (dbt_project.yml, antenne_caf). #}
 {% set antenne = var('antenne_caf', '') | replace("'", "''") %}
 
-with communes as (
+-- Not materialized: each of its three readers scans the tables again, with its own filters
+-- (the years an incremental run recomputes). Nationally, marts.indicateurs takes 19 s instead
+-- of 26 s, and an incremental run of one year 10 s instead of 19 s.
+with communes as not materialized (
     select * from {{ ref('int_indicateurs__communes') }}
     union all
     -- The offer of the territory's structures (inventory, activity, funding).

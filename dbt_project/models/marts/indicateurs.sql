@@ -1,5 +1,9 @@
+{# Incremental by year (macros/incremental.sql); the variations read the 5 years before. #}
+{{ year_incremental_config() }}
+
 with territoires as (
     select * from {{ ref('int_indicateurs__territoires') }}
+    where {{ years_recomputed(back=5) }}
 ),
 
 catalogue as (
@@ -84,6 +88,7 @@ final as (
         cast(est_approximatif as boolean) as est_approximatif,
         cast(source as varchar) as source
     from with_variation
+    where {{ years_recomputed() }}
 )
 
 select * from final

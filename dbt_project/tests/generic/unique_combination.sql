@@ -10,8 +10,13 @@
   4.5 s on the 14 million rows of a national marts.indicateurs), then only the rows whose hash
   repeats are grouped by the columns themselves, so a hash collision never fails the test.
   Not for a view: it would be computed twice.
+  `by_year=true`, for a year-incremental model (macros/incremental.sql) whose combination
+  holds its year: an incremental run tests the years it recomputed.
 #}
-{% test unique_combination(model, combination_of_columns, by_hash=false, nullable_columns=[]) %}
+{% test unique_combination(model, combination_of_columns, by_hash=false, nullable_columns=[], by_year=false) %}
+    {% if by_year %}
+        {% set model %}(select * from {{ model }} where {{ years_tested() }}){% endset %}
+    {% endif %}
     {% set columns = combination_of_columns | join(', ') %}
     {% set some_column_is_null %}
         ({% for column in combination_of_columns if column not in nullable_columns %}{{ column }} is null or {% endfor %}false)
