@@ -146,6 +146,31 @@ def set_recompute_year(settings: Settings, year: int | None) -> None:
             con.execute(f"create or replace table {RECOMPUTE_TABLE} as select ?::integer as annee", [year])
 
 
+def published_identity(warehouse: Path) -> list[int] | None:
+    """The published file as a publication left it (a publication always writes a new file)."""
+    if not warehouse.is_file():
+        return None
+    stat = warehouse.stat()
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+
+
+def publication_since_year(settings: Settings) -> int | None:
+    """The first year this refresh's year-incremental models recomputed, when the published
+    file is the one the last successful refresh of this build database published (so that it
+    holds the other years): publication then copies those years only. None: every row."""
+    if not settings.build_db.is_file():
+        return None
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        record = read_record(con)
+        schema, name = RECOMPUTE_TABLE.split(".")
+        written = con.execute("select 1 from duckdb_tables() where database_name = current_database() "
+                              "and schema_name = ? and table_name = ?", [schema, name]).fetchone()
+        year = con.execute(f"select min(annee) from {RECOMPUTE_TABLE}").fetchone()[0] if written else None
+    if year is None or record is None or record.get("publie") != published_identity(settings.warehouse):
+        return None
+    return year
+
+
 def read_record(con: duckdb.DuckDBPyConnection) -> dict | None:
     schema, name = STATE_TABLE.split(".")
     if not con.execute("select 1 from duckdb_tables() where database_name = current_database() "
@@ -161,7 +186,8 @@ def record_success(settings: Settings, tables: list[str], yearly: tuple[str, ...
     taken after ingestion, when dbt left the raw tables as they were)."""
     with duckdb.connect(str(settings.build_db)) as con:
         record = {"projet": project_fingerprint(settings),
-                  **(fingerprints or table_fingerprints(con, tables, yearly))}
+                  **(fingerprints or table_fingerprints(con, tables, yearly)),
+                  "publie": published_identity(settings.warehouse)}
         con.execute(f"create or replace table {STATE_TABLE} as select ? as etat, current_timestamp as enregistre_le",
                     [json.dumps(record)])
 

@@ -32,7 +32,8 @@
 {#- The first year an incremental run recomputes (every year without a year written); none on
     a full build. -#}
 {% macro recompute_since() %}
-    {%- if not (execute and is_incremental()) -%}
+    {#- A unit test has no relation (`this`): a full build of its given rows. -#}
+    {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set year = recompute_year_written() -%}

@@ -21,6 +21,9 @@ PUBLISHED_SCHEMAS = ("marts",)
 # A refresh that computed nothing (no recognised extract, every file rejected) must not
 # replace a good warehouse with empty tables.
 MUST_NOT_BE_EMPTY = ("marts.indicateurs",)
+# Marts of year-incremental models (dbt_project/macros/incremental.sql): after an incremental
+# refresh, only their recomputed years are copied into a copy of the published file.
+BY_YEAR = ("marts.indicateurs",)
 
 
 # The published file is written in an older storage format than DuckDB 2.0's own, so that the
@@ -48,6 +51,7 @@ class Publication:
     tables: dict[str, int]  # schema.table -> rows
     parquet_dir: Path
     size_bytes: int
+    since_year: int | None = None  # the years copied from it on into the previous file; None: all
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
@@ -80,11 +84,28 @@ def remove_leftovers(warehouse: Path, parquet_dir: Path) -> list[Path]:
     return leftovers
 
 
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple]:
+    """Every published table's columns and types, in order."""
+    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    return con.execute(
+        f"""
+        select schema_name, table_name, column_index, column_name, data_type from duckdb_columns()
+        where database_name = ? and schema_name in ({placeholders})
+        order by 1, 2, 3
+        """,
+        [catalog, *PUBLISHED_SCHEMAS],
+    ).fetchall()
+
+
 class PublicationError(RuntimeError):
     """The new warehouse could not be written; the published one is untouched."""
 
 
-def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
+def publish(build_db: Path, warehouse: Path, parquet_dir: Path, since_year: int | None = None) -> Publication:
+    """`since_year`: the build recomputed the BY_YEAR marts from that year on, and the published
+    file holds what the build held before (orchestration.incremental): the new file is a copy
+    of it where only those years of those marts are replaced (every other mart is copied
+    whole), instead of every row being written again."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(warehouse, parquet_dir)
     token = uuid.uuid4().hex[:8]
@@ -92,6 +113,10 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
     staging_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{token}.tmp")
     tables: dict[str, int] = {}
     try:
+        if since_year is not None and warehouse.is_file():
+            shutil.copyfile(warehouse, staging_file)
+        else:
+            since_year = None
         with duckdb.connect() as con:
             # Paths are bound, never formatted into SQL: "Communauté d'agglomération/" is a folder name.
             # The storage version is checked against a pattern (an ATTACH option cannot be bound).
@@ -106,13 +131,26 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
                         f"{name} est vide : aucun indicateur calculé (aucun extrait reconnu ou chargé) ; "
                         "publication refusée, l'entrepôt publié est conservé tel quel"
                     )
+            if since_year is not None and _columns(con, "published") != _columns(con, "build"):
+                since_year = None  # another shape: every table written again
+                for schema, table in _tables(con, "published"):
+                    con.execute(f"drop table published.{schema}.{table}")
             staging_parquet.mkdir(parents=True)
             for schema, table in published:
+                name = f"{schema}.{table}"
                 con.execute(f"create schema if not exists published.{schema}")
-                con.execute(f"create table published.{schema}.{table} as select * from build.{schema}.{table}")
-                tables[f"{schema}.{table}"] = con.execute(f"select count(*) from published.{schema}.{table}").fetchone()[0]
-                con.execute(f"copy published.{schema}.{table} to ? (format parquet)",
-                            [str(staging_parquet / f"{table}.parquet")])
+                if since_year is not None and name in BY_YEAR:
+                    con.execute("begin transaction")
+                    con.execute(f"delete from published.{name} where annee >= ?", [since_year])
+                    con.execute(f"insert into published.{name} select * from build.{name} where annee >= ?", [since_year])
+                    con.execute("commit")
+                else:
+                    con.execute(f"create or replace table published.{name} as select * from build.{name}")
+                tables[name] = con.execute(f"select count(*) from published.{name}").fetchone()[0]
+                if since_year is not None and tables[name] != con.execute(f"select count(*) from build.{name}").fetchone()[0]:
+                    raise PublicationError(f"{name} : nombre de lignes différent de la base de construction après la "
+                                           "copie des années recalculées ; l'entrepôt publié est inchangé")
+                con.execute(f"copy published.{name} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
             con.execute("detach build")
             con.execute("checkpoint published")
             con.execute("detach published")
@@ -144,4 +182,4 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
     shutil.rmtree(parquet_dir.with_name(f".{parquet_dir.name}.{token}.old"), ignore_errors=True)
-    return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size)
+    return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size, since_year)

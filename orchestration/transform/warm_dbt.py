@@ -87,6 +87,9 @@ def serve(listener_fd: str, dbt_vars: str, target_path: str) -> int:
     # Bound and listening since WarmDbt started this process: a client that connects before
     # dbt is ready waits for accept().
     listener = socket.socket(fileno=int(listener_fd))
+    # Stoppable by the refresh that started it, even from a parent that ignores SIGTERM (an
+    # ignored signal is inherited through exec).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     manifest = warm_up(dbt_vars, target_path)
     conn, _address = listener.accept()
     with conn:
@@ -240,7 +243,11 @@ class WarmDbt:
         if self.process is not None:
             if self.process.poll() is None:
                 self.process.terminate()
-            self.process.wait()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # stuck: it would hold the refresh forever
+                self.process.kill()
+                self.process.wait()
         if self.folder is not None:
             self.folder.cleanup()
             self.folder_record.unlink(missing_ok=True)

@@ -509,8 +509,10 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
     populations.write_bytes(populations.read_bytes().replace(b";62075;Baincthun;1382;18;1400", b";62075;Baincthun;1390;18;1408"))
     capfd.readouterr()
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
-    [line] = [line for line in capfd.readouterr().out.splitlines() if "rafraîchissement incrémental" in line]
+    progress = capfd.readouterr().out
+    [line] = [line for line in progress.splitlines() if "rafraîchissement incrémental" in line]
     assert "années 2013 et suivantes" in line
+    assert "années 2013 et suivantes recopiées dans une copie de l'entrepôt publié" in progress
     after = published(warehouse, "select annee, valeur from marts.indicateurs where territoire_code = '62075' "
                                  "and indicateur_code = 'nb_personnes_couvertes' order by 1")
     assert (2013, 679) in before and (2013, 700) in after

@@ -195,3 +195,56 @@ def test_readers_of_the_parquet_folder_never_find_it_absent(tmp_path):
     assert missing == [] and parquet.is_symlink()
     assert duckdb.sql(f"select valeur from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(4,)]
     assert entries(wh) == ["<version>", "ctg.duckdb", "ctg_parquet"]  # the earlier versions are gone
+
+
+def build_by_year(path, values: dict[int, float], territories: int = 3):
+    """marts.indicateurs with one figure per territory and year, and a small mart."""
+    rows = ", ".join(f"({year}, '{code}', {value + code})" for year, value in values.items() for code in range(territories))
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(f"create or replace table marts.indicateurs as select col0 as annee, col1 as territoire_code, "
+                    f"col2::double as valeur from (values {rows})")
+        con.execute(f"create or replace table marts.territoires as select {len(values)} as annees")
+
+
+def published_rows(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return (con.execute("select annee, territoire_code, valeur from marts.indicateurs order by all").fetchall(),
+                con.execute("select annees from marts.territoires").fetchall())
+
+
+def test_after_an_incremental_build_only_its_years_are_copied_into_the_previous_file(tmp_path):
+    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet"
+    build = tmp_path / "build.duckdb"
+    build_by_year(build, {2016: 10, 2017: 20, 2018: 30})
+    assert publish(build, warehouse, parquet, since_year=2018).since_year is None  # nothing published yet: all
+    # 2018 and a new 2019 recomputed; 2016 differs in the build only to show where each row comes from.
+    build_by_year(build, {2016: 99, 2017: 20, 2018: 31, 2019: 40})
+    publication = publish(build, warehouse, parquet, since_year=2018)
+
+    assert publication.since_year == 2018 and publication.tables == {"marts.indicateurs": 12, "marts.territoires": 1}
+    rows, territories = published_rows(warehouse)
+    assert [row for row in rows if row[1] == "0"] == [(2016, "0", 10.0), (2017, "0", 20.0), (2018, "0", 31.0),
+                                                      (2019, "0", 40.0)]
+    assert territories == [(4,)]  # the other marts are copied whole
+    assert duckdb.sql(f"select count(*) from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(12,)]
+
+
+def test_a_previous_file_of_another_shape_or_rows_is_not_patched(tmp_path):
+    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet"
+    build = tmp_path / "build.duckdb"
+    build_by_year(build, {2017: 20, 2018: 30})
+    publish(build, warehouse, parquet)
+    with duckdb.connect(str(build)) as con:  # a column more: the whole table is written again
+        con.execute("alter table marts.indicateurs add column source varchar default 'CAF'")
+    assert publish(build, warehouse, parquet, since_year=2018).since_year is None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select distinct source from marts.indicateurs").fetchall() == [("CAF",)]
+
+    # The build lost a 2017 row the previous file still has: refused, the published file kept.
+    before = sha256(warehouse)
+    with duckdb.connect(str(build)) as con:
+        con.execute("delete from marts.indicateurs where annee = 2017 and territoire_code = '0'")
+    with pytest.raises(RuntimeError, match="nombre de lignes différent"):
+        publish(build, warehouse, parquet, since_year=2018)
+    assert sha256(warehouse) == before
