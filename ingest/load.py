@@ -9,6 +9,7 @@ name and hash of its file and the load time.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,10 +72,13 @@ def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
             file_hash varchar not null,
             loaded_at timestamptz not null,
             row_count bigint not null,
+            chiffres varchar,
             primary key (table_name, unit)
         )
         """
     )
+    # A ledger of an earlier version: the figures of the units it loads from now on.
+    con.execute(f"alter table {LOADS_TABLE} add column if not exists chiffres varchar")
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> None:
@@ -135,20 +139,40 @@ def loaded_for_another_unit(
     return found[0] if found else None
 
 
+def unit_figures(con: duckdb.DuckDBPyConnection, rows: Rows, unit_filter: dict[str, object],
+                 columns: tuple[str, ...]) -> str:
+    """The figures of a unit's rows, order-free, with what its unit holds besides the year
+    (a legacy theme): equal for two units only when they carry the same figures."""
+    scope = {column: value for column, value in unit_filter.items() if column != "annee" and isinstance(column, str)}
+    with incoming_view(con, "incoming_figures", rows):
+        [(digest, count)] = con.execute(
+            f"select bit_xor(hash({', '.join(columns)})), count(*) from incoming_figures").fetchall()
+    return f"{json.dumps(scope, sort_keys=True, default=str)}|{digest}|{count}"
+
+
 def same_figures_for_another_year(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Rows, unit_filter: dict[str, object], columns: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection, table: str, figures: str, unit: str,
+    unit_filter: dict[str, object], columns: tuple[str, ...],
 ) -> str | None:
-    """The file of another year of the same unit kind (same filter but `annee`) whose loaded
-    rows carry exactly the same figures: a copy saved under another year's name."""
+    """The file of another unit of the same kind (same filter but `annee`) whose loaded rows
+    carry exactly the same figures: a copy saved under another year's name. Read from the
+    ledger (`unit_figures` of each load); a ledger holding loads of an earlier version, which
+    did not record them, is answered from the loaded rows."""
+    ensure_loads_table(con)
+    [(unrecorded,)] = con.execute(f"select count(*) from {LOADS_TABLE} where table_name = ? and chiffres is null",
+                                  [table]).fetchall()
+    if not unrecorded:
+        found = con.execute(f"select min(source_file) from {LOADS_TABLE} where table_name = ? and unit <> ? "
+                            "and chiffres = ?", [table, unit, figures]).fetchall()
+        return found[0][0]
     scope = {column: value for column, value in unit_filter.items() if column != "annee" and isinstance(column, str)}
     fingerprint = ", ".join(columns)
-    with incoming_view(con, "incoming_figures", rows):
-        [(digest, count)] = con.execute(f"select bit_xor(hash({fingerprint})), count(*) from incoming_figures").fetchall()
+    _scope, digest, count = figures.rsplit("|", 2)
     clauses = " ".join(f"and {column} = ?" for column in scope)
     found = con.execute(
         f"select any_value(source_file) from {table} where annee <> ? {clauses} "
         f"group by annee having bit_xor(hash({fingerprint})) = ? and count(*) = ? limit 1",
-        [unit_filter["annee"], *scope.values(), digest, count],
+        [unit_filter["annee"], *scope.values(), int(digest), int(count)],
     ).fetchall()
     return found[0][0] if found else None
 
@@ -161,9 +185,11 @@ def replace_unit(
     rows: Rows,
     source_file: str,
     file_hash: str,
+    figures: str | None = None,
 ) -> int:
     """Replace the rows of `unit` with `rows`. `unit_filter` selects them: column = value,
-    column in a list of values, or (column, column) in a list of pairs."""
+    column in a list of values, or (column, column) in a list of pairs. `figures`: the rows'
+    `unit_figures`, kept in the ledger."""
     ensure_loads_table(con)
     loaded_at = datetime.now(UTC)
     with incoming_view(con, "incoming", rows):
@@ -194,8 +220,9 @@ def replace_unit(
                 [source_file, file_hash, loaded_at],
             ).fetchall()
             con.execute(
-                f"insert or replace into {LOADS_TABLE} values (?, ?, ?, ?, ?, ?)",
-                [table, unit, source_file, file_hash, loaded_at, count],
+                f"insert or replace into {LOADS_TABLE} "
+                "(table_name, unit, source_file, file_hash, loaded_at, row_count, chiffres) values (?, ?, ?, ?, ?, ?, ?)",
+                [table, unit, source_file, file_hash, loaded_at, count, figures],
             )
             con.execute("commit")
         except Exception:

@@ -32,6 +32,7 @@ from ingest.load import (
     loaded_unit,
     replace_unit,
     same_figures_for_another_year,
+    unit_figures,
 )
 from ingest.registry import SOURCES, SourceSpec
 
@@ -234,10 +235,11 @@ class BuildDatabaseError(RuntimeError):
     """The build database could not be written (a full disk, a read-only folder)."""
 
 
-def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, rows: pd.DataFrame, file_hash: str) -> int:
+def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, rows: pd.DataFrame, file_hash: str,
+         figures: str | None = None) -> int:
     failure = None
     try:
-        return replace_unit(con, spec.table, unit, unit_filter, rows, extract.path.name, file_hash)
+        return replace_unit(con, spec.table, unit, unit_filter, rows, extract.path.name, file_hash, figures)
     except (duckdb.IOException, OSError) as error:
         cause = type(error).__name__ if spec.personal else str(error)
         raise BuildDatabaseError(
@@ -377,8 +379,9 @@ def ingest_source(
                 continue
             unit, unit_filter = spec.unit(extract, frame)
             rows = spec.rows(extract, frame)
-            if spec.same_figures_columns and (original := same_figures_for_another_year(
-                    con, spec.table, rows, unit_filter, spec.same_figures_columns)):
+            figures = unit_figures(con, rows, unit_filter, spec.same_figures_columns) if spec.same_figures_columns else None
+            if figures and (original := same_figures_for_another_year(
+                    con, spec.table, figures, unit, unit_filter, spec.same_figures_columns)):
                 refuse(copied_file(display_path(extract.path, landing.root), f"{original} (déjà chargé)",
                                    "mêmes chiffres que"), prefix)
                 continue
@@ -398,7 +401,7 @@ def ingest_source(
                     report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())
             if archive is not None:
                 archive_content(archive, spec, extract, file_hash)
-            loaded = load(con, spec, unit, unit_filter, extract, rows, file_hash)
+            loaded = load(con, spec, unit, unit_filter, extract, rows, file_hash, figures)
             if archive is not None:
                 archive_record(archive, spec, extract, file_hash, display_path(extract.path, landing.root), unit)
             report.files_loaded.append(name)

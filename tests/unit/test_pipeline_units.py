@@ -181,3 +181,22 @@ def test_a_file_resaved_under_another_years_name_is_refused_even_when_its_bytes_
 
     assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2019.csv", "fichier_copie")]
     assert "mêmes chiffres que NIVCOMTOTAL2018.csv" in report.violations[0].message
+
+
+def test_a_resaved_copy_is_refused_from_a_ledger_of_an_earlier_version_too(tmp_path):
+    """The figures of each load are kept in the ledger; loads recorded before it kept them are
+    compared with the loaded rows themselves."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    original = (SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv").read_bytes()
+    (landing / "NIVCOMTOTAL2018.csv").write_bytes(original)
+    assert ingest("caf_legacy", landing, tmp_path).ok
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        assert con.execute("select count(chiffres) from raw._chargements").fetchone() == (1,)
+        con.execute("update raw._chargements set chiffres = null")  # as an earlier version left it
+    (landing / "NIVCOMTOTAL2019.csv").write_bytes(original.replace(b"\r\n", b"\n"))
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2019.csv", "fichier_copie")]
+    assert "mêmes chiffres que NIVCOMTOTAL2018.csv" in report.violations[0].message
