@@ -79,8 +79,11 @@ class Settings:
     @property
     def dbt_target_dir(self) -> Path:
         """dbt's target folder for this build database, kept between refreshes: its
-        partial-parse file spares dbt a full parse of the project."""
-        return self.build_db.with_name(f"{self.build_db.stem}-dbt")
+        partial-parse file spares dbt a full parse of the project. One per checkout of the
+        project: a partial parse keeps the absolute paths of the seeds it read, so a
+        warehouse shared by two checkouts (or a project moved) would load seeds from the other."""
+        checkout = hashlib.sha256(str(DBT_PROJECT_DIR.resolve()).encode()).hexdigest()[:8]
+        return self.build_db.with_name(f"{self.build_db.stem}-dbt-{checkout}")
 
     def dbt_vars(self) -> dict[str, object]:
         """What dbt needs of the settings, passed with `--vars` (dbt runs in a subprocess)."""

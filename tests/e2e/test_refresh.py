@@ -493,8 +493,9 @@ def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(t
 
 def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_path, isolated_env, capfd):
     """The year-incremental models (orchestration.incremental): a corrected NIVCOMTOTAL 2013 and
-    2016 populations recompute 2013 and the later years only, and publish exactly the tables a
-    full refresh of the same files publishes (the variations of later years included)."""
+    2016 populations recompute 2013 and the later years only, then a corrected 2018 file 2018
+    on; what is published is exactly what a full refresh of the same files publishes (the
+    variations of later years included)."""
     landing = tmp_path / "landing"
     for folder in ("caf", "insee"):
         shutil.copytree(SAMPLE_DIR / folder, landing / folder)
@@ -516,6 +517,12 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
     after = published(warehouse, "select annee, valeur from marts.indicateurs where territoire_code = '62075' "
                                  "and indicateur_code = 'nb_personnes_couvertes' order by 1")
     assert (2013, 679) in before and (2013, 700) in after
+
+    # Then the latest legacy year, published into a copy of the copy the refresh before published.
+    nivcom = landing / "caf" / "NIVCOMTOTAL2018.csv"
+    nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;657;324", b"Baincthun;62075;660;324"))
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    assert "années 2018 et suivantes recopiées" in capfd.readouterr().out
 
     full = tmp_path / "full" / "ctg.duckdb"
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(full)]) == 0

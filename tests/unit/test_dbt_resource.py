@@ -67,3 +67,16 @@ def test_dagster_dbt_without_dbt_core_gives_the_same_assets_and_checks(tmp_path)
     assert found["refresh"].pop("dbt_core_imported") is False
     assert found["refresh"] == found["dbt-core"]
     assert "marts/indicateurs" in found["refresh"]["assets"] and len(found["refresh"]["checks"]) > 50
+
+
+def test_each_checkout_of_the_project_has_its_own_dbt_target_folder(tmp_path, monkeypatch):
+    """A partial parse keeps the absolute paths of the seeds: a warehouse shared by two
+    checkouts (or a project moved) must not hand one checkout's parse to the other."""
+    from orchestration import settings as settings_module
+
+    settings = settings_module.Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb",
+                                        territory_epci="246200729")
+    here = settings.dbt_target_dir
+    assert here.parent == settings.build_db.parent and here.name.startswith(f"{settings.build_db.stem}-dbt-")
+    monkeypatch.setattr(settings_module, "DBT_PROJECT_DIR", tmp_path / "another_checkout" / "dbt_project")
+    assert settings.dbt_target_dir != here and settings.dbt_target_dir.parent == here.parent
