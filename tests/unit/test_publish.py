@@ -216,35 +216,45 @@ def published_rows(warehouse):
 def test_after_an_incremental_build_only_its_years_are_copied_into_the_previous_file(tmp_path):
     warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet"
     build = tmp_path / "build.duckdb"
-    build_by_year(build, {2016: 10, 2017: 20, 2018: 30})
+    years = {year: 10.0 * (year - 2009) for year in range(2010, 2019)}
+    build_by_year(build, years)
     assert publish(build, warehouse, parquet, since_year=2018).since_year is None  # nothing published yet: all
     # 2018 and a new 2019 recomputed; 2016 differs in the build only to show where each row comes from.
-    build_by_year(build, {2016: 99, 2017: 20, 2018: 31, 2019: 40})
+    build_by_year(build, {**years, 2016: 99, 2018: 91, 2019: 100})
     publication = publish(build, warehouse, parquet, since_year=2018)
 
-    assert publication.since_year == 2018 and publication.tables == {"marts.indicateurs": 12, "marts.territoires": 1}
+    assert publication.since_year == 2018 and publication.tables == {"marts.indicateurs": 30, "marts.territoires": 1}
     rows, territories = published_rows(warehouse)
-    assert [row for row in rows if row[1] == "0"] == [(2016, "0", 10.0), (2017, "0", 20.0), (2018, "0", 31.0),
-                                                      (2019, "0", 40.0)]
-    assert territories == [(4,)]  # the other marts are copied whole
-    assert duckdb.sql(f"select count(*) from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(12,)]
+    assert [row for row in rows if row[1] == "0" and row[0] >= 2016] == [
+        (2016, "0", 70.0), (2017, "0", 80.0), (2018, "0", 91.0), (2019, "0", 100.0)]
+    assert territories == [(10,)]  # the other marts are copied whole
+    assert duckdb.sql(f"select count(*) from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(30,)]
 
 
-def test_a_previous_file_of_another_shape_or_rows_is_not_patched(tmp_path):
+def test_a_previous_file_of_another_shape_or_too_many_years_recomputed_is_written_whole(tmp_path):
     warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet"
     build = tmp_path / "build.duckdb"
-    build_by_year(build, {2017: 20, 2018: 30})
+    years = {year: 10.0 * (year - 2009) for year in range(2010, 2019)}
+    build_by_year(build, years)
     publish(build, warehouse, parquet)
     with duckdb.connect(str(build)) as con:  # a column more: the whole table is written again
         con.execute("alter table marts.indicateurs add column source varchar default 'CAF'")
     assert publish(build, warehouse, parquet, since_year=2018).since_year is None
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select distinct source from marts.indicateurs").fetchall() == [("CAF",)]
+    # Half of the rows recomputed: faster written whole, and no copy with half of it dead.
+    assert publish(build, warehouse, parquet, since_year=2014).since_year is None
+    assert publish(build, warehouse, parquet, since_year=2017).since_year == 2017
 
-    # The build lost a 2017 row the previous file still has: refused, the published file kept.
+
+def test_a_previous_file_whose_rows_differ_from_the_build_is_not_published(tmp_path):
+    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet"
+    build = tmp_path / "build.duckdb"
+    build_by_year(build, {year: 10.0 * (year - 2009) for year in range(2010, 2019)})
+    publish(build, warehouse, parquet)
     before = sha256(warehouse)
-    with duckdb.connect(str(build)) as con:
-        con.execute("delete from marts.indicateurs where annee = 2017 and territoire_code = '0'")
+    with duckdb.connect(str(build)) as con:  # the build lost a 2011 row the previous file still has
+        con.execute("delete from marts.indicateurs where annee = 2011 and territoire_code = '0'")
     with pytest.raises(RuntimeError, match="nombre de lignes différent"):
         publish(build, warehouse, parquet, since_year=2018)
     assert sha256(warehouse) == before
