@@ -150,18 +150,33 @@ def unit_figures(con: duckdb.DuckDBPyConnection, rows: Rows, unit_filter: dict[s
     return f"{json.dumps(scope, sort_keys=True, default=str)}|{digest}|{count}"
 
 
+def figures_recorded(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the ledger holds the figures of every file whose rows `table` holds (not when
+    loads of an earlier version did not record them, nor when the table's loads were
+    forgotten to be read again)."""
+    ensure_loads_table(con)
+    [(unrecorded,)] = con.execute(
+        f"""
+        select count(*) from (select distinct file_hash from {table}) as loaded
+        where not exists (
+            select 1 from {LOADS_TABLE} as ledger
+            where ledger.table_name = ? and ledger.file_hash = loaded.file_hash and ledger.chiffres is not null
+        )
+        """,
+        [table],
+    ).fetchall()
+    return unrecorded == 0
+
+
 def same_figures_for_another_year(
     con: duckdb.DuckDBPyConnection, table: str, figures: str, unit: str,
-    unit_filter: dict[str, object], columns: tuple[str, ...],
+    unit_filter: dict[str, object], columns: tuple[str, ...], from_ledger: bool,
 ) -> str | None:
     """The file of another unit of the same kind (same filter but `annee`) whose loaded rows
     carry exactly the same figures: a copy saved under another year's name. Read from the
-    ledger (`unit_figures` of each load); a ledger holding loads of an earlier version, which
-    did not record them, is answered from the loaded rows."""
-    ensure_loads_table(con)
-    [(unrecorded,)] = con.execute(f"select count(*) from {LOADS_TABLE} where table_name = ? and chiffres is null",
-                                  [table]).fetchall()
-    if not unrecorded:
+    ledger (`unit_figures` of each load) when it holds the figures of every loaded file
+    (`figures_recorded`, asked once before a source's files load), else from the loaded rows."""
+    if from_ledger:
         found = con.execute(f"select min(source_file) from {LOADS_TABLE} where table_name = ? and unit <> ? "
                             "and chiffres = ?", [table, unit, figures]).fetchall()
         return found[0][0]

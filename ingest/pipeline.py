@@ -27,6 +27,7 @@ from ingest.errors import ContractError, ContractViolation
 from ingest.extract import Extract, Landing
 from ingest.load import (
     ensure_table,
+    figures_recorded,
     is_loaded,
     loaded_for_another_unit,
     loaded_unit,
@@ -317,6 +318,7 @@ def ingest_source(
             e.error is not None or not is_loaded(con, spec.table, hashes[e.path]) for e in extracts
         )
         claimed: dict[tuple, str] = {}  # (year, variable) -> file, for overlap_is_conflict
+        figures_in_ledger = bool(spec.same_figures_columns) and figures_recorded(con, spec.table)
 
         def refuse(violation: ContractViolation, prefix: str) -> None:
             """A file that is not loaded, and not quarantined: nothing is wrong inside it."""
@@ -381,7 +383,7 @@ def ingest_source(
             rows = spec.rows(extract, frame)
             figures = unit_figures(con, rows, unit_filter, spec.same_figures_columns) if spec.same_figures_columns else None
             if figures and (original := same_figures_for_another_year(
-                    con, spec.table, figures, unit, unit_filter, spec.same_figures_columns)):
+                    con, spec.table, figures, unit, unit_filter, spec.same_figures_columns, figures_in_ledger)):
                 refuse(copied_file(display_path(extract.path, landing.root), f"{original} (déjà chargé)",
                                    "mêmes chiffres que"), prefix)
                 continue

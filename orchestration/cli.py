@@ -587,6 +587,7 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
     by_year = changes.since_year is not None and bool(models)
     if not by_year:
         return CombinedResult([ingested, run(sorted(selection))]), changes.fingerprints
+    state.mark_in_progress(settings)
     state.set_recompute_year(settings, changes.since_year)
     try:
         result = run(sorted(selection), full_refresh=False)

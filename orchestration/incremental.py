@@ -56,15 +56,22 @@ def project_fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR)
     return digest.hexdigest()
 
 
+# What says where a commune's name comes from in a yearly table (int_communes__libelles takes
+# the names of some legacy themes, special rows aside, and of the populations).
+NAME_COLUMNS = ("theme", "jeu", "est_special", "code_commune", "libelle_commune")
+
+
 def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str], yearly: tuple[str, ...] = ()) -> dict:
     """{"tables": `schema.table` → row count and order-free hashes of its rows ('absente' when
-    missing); "annees": the same per year of each `yearly` table; "noms": the hash of the
-    (commune, name) pairs of those that name communes}."""
-    existing = {f"{schema}.{name}": {row[0] for row in con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() "
-        "and schema_name = ? and table_name = ?", [schema, name]).fetchall()}
-        for schema, name in con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = current_database()").fetchall()}
+    missing); "annees": the same per year of each `yearly` table, without the load time (a
+    source that loads all its files again when one is new, as the portal does, changes only
+    the years of that file); "noms": the hash of the distinct names of communes of those,
+    with the columns that say which rows they come from}."""
+    existing: dict[str, list[str]] = {}
+    for schema, name, column in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where database_name = current_database() order by schema_name, table_name, column_index").fetchall():
+        existing.setdefault(f"{schema}.{name}", []).append(column)
     found: dict = {"tables": {}, "annees": {}, "noms": {}}
     for table in tables:
         if table not in existing:
@@ -75,19 +82,19 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str], yearly
                 f"select count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {table} as t").fetchone()
             found["tables"][table] = f"{count}:{xor}:{total}"
             continue
-        years = con.execute(f"select annee, count(*), bit_xor(hash(t)), sum(hash(t)::hugeint) from {table} as t "
+        row = "hash(" + ", ".join(f'"{column}"' for column in existing[table] if column != "loaded_at") + ")"
+        years = con.execute(f"select annee, count(*), bit_xor({row}), sum({row}::hugeint) from {table} "
                             "group by annee").fetchall()
         found["annees"][table] = {str(year): f"{count}:{xor}:{total}" for year, count, xor, total in years}
-        # The same hashes as a whole-table query: counts and sums add up, xors combine.
         xor_all = 0
         for _year, _count, xor, _total in years:
             xor_all ^= xor
         found["tables"][table] = (f"{sum(row[1] for row in years)}:{xor_all if years else None}:"
                                   f"{sum(row[3] for row in years) if years else None}")
-        if {"code_commune", "libelle_commune"} <= existing[table]:
+        if {"code_commune", "libelle_commune"} <= set(existing[table]):
+            names = ", ".join(column for column in NAME_COLUMNS if column in existing[table])
             found["noms"][table] = str(con.execute(
-                f"select count(*), bit_xor(hash(code_commune, libelle_commune)) from "
-                f"(select distinct code_commune, libelle_commune from {table})").fetchone())
+                f"select count(*), bit_xor(hash({names})) from (select distinct {names} from {table})").fetchone())
     return found
 
 
@@ -190,6 +197,16 @@ def record_success(settings: Settings, tables: list[str], yearly: tuple[str, ...
                   "publie": published_identity(settings.warehouse)}
         con.execute(f"create or replace table {STATE_TABLE} as select ? as etat, current_timestamp as enregistre_le",
                     [json.dumps(record)])
+
+
+def mark_in_progress(settings: Settings) -> None:
+    """Before dbt changes the models: the record keeps only the published file's identity (for
+    this refresh's publication), so that a refresh killed from now on is followed by a whole
+    one, whatever its raw tables then hold."""
+    with duckdb.connect(str(settings.build_db)) as con:
+        record = read_record(con) or {}
+        con.execute(f"create or replace table {STATE_TABLE} as select ? as etat, current_timestamp as enregistre_le",
+                    [json.dumps({"publie": record.get("publie"), "en_cours": True})])
 
 
 def forget(settings: Settings) -> None:

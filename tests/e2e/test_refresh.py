@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from orchestration.settings import SAMPLE_DIR
+from orchestration.settings import SAMPLE_DIR, Settings
 
 EPCI = "246200729"
 
@@ -523,6 +523,9 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
     nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;657;324", b"Baincthun;62075;660;324"))
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
     assert "années 2018 et suivantes recopiées" in capfd.readouterr().out
+    target = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI).dbt_target_dir
+    compiled = (target / "compiled" / "ctg" / "models" / "marts" / "indicateurs.sql").read_text(encoding="utf-8")
+    assert "where annee >= 2013" in compiled and "where annee >= 2018" in compiled  # 5 years before, and 2018 on
 
     full = tmp_path / "full" / "ctg.duckdb"
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(full)]) == 0
@@ -581,7 +584,6 @@ def test_a_dbt_process_left_by_a_killed_refresh_is_said_not_fought(tmp_path, iso
     import subprocess
     import sys
 
-    from orchestration.settings import Settings
 
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)
@@ -610,7 +612,6 @@ def test_kill_9_of_a_refresh_during_dbt_takes_dbt_with_it(tmp_path):
     import time
 
     from orchestration.cli import processes_using
-    from orchestration.settings import Settings
 
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_DIR / "insee" / "populations_legales", landing)

@@ -138,14 +138,41 @@ def test_a_record_without_years_recomputes_every_year(tmp_path):
     assert found.tables == {"raw.caf_legacy"} and found.since_year is None
 
 
-def test_yearly_fingerprints_sum_up_to_the_whole_table_one(tmp_path):
-    """The per-table fingerprint of a yearly table is the one of a whole-table query, so that
-    a record of either kind compares."""
+def test_a_yearly_table_loaded_again_with_the_same_rows_has_not_changed(tmp_path):
+    """The portal loads all its files again when one is new: only the years whose rows differ
+    count, not the load time. A table without years counts every load."""
     settings = build_with_years(tmp_path)
     with duckdb.connect(str(settings.build_db)) as con:
-        whole = incremental.table_fingerprints(con, TABLES)["tables"]
-        by_year = incremental.table_fingerprints(con, TABLES, YEARLY)["tables"]
-        con.execute("delete from raw.caf_legacy")
-        assert incremental.table_fingerprints(con, TABLES)["tables"] == incremental.table_fingerprints(
-            con, TABLES, YEARLY)["tables"]
-    assert by_year == whole
+        for table in TABLES:
+            con.execute(f"alter table {table} add column loaded_at timestamptz default now()")
+    incremental.record_success(settings, TABLES, YEARLY)
+    with duckdb.connect(str(settings.build_db)) as con:
+        for table in TABLES:
+            con.execute(f"update {table} set loaded_at = loaded_at + interval 1 hour")
+    assert incremental.changes(settings, TABLES, YEARLY).tables == {"raw.suivi_plan_action"}
+
+
+def test_a_refresh_killed_after_its_models_changed_is_followed_by_a_whole_one(tmp_path):
+    settings = build_with_years(tmp_path)
+    settings.warehouse.write_bytes(b"published")
+    incremental.record_success(settings, TABLES, YEARLY)
+    assert incremental.has_record(settings)
+    incremental.mark_in_progress(settings)  # then killed: nothing records success nor forgets
+    assert not incremental.has_record(settings) and incremental.changes(settings, TABLES, YEARLY) is None
+    # The publication of the refresh still knows which file it follows.
+    incremental.set_recompute_year(settings, 2018)
+    assert incremental.publication_since_year(settings) == 2018
+
+
+def test_a_name_another_theme_already_used_is_still_a_change_of_names(tmp_path):
+    """int_communes__libelles reads the names of some themes only: a theme taking up another
+    theme's spelling changes the names it reads, though no (commune, name) pair is new."""
+    settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    settings.build_db.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.caf_legacy as select * from (values ('config', 2018, '62765', 'ST OMER', 1), "
+                    "('rsa', 2018, '62765', 'SAINT-OMER', 2)) as t(theme, annee, code_commune, libelle_commune, valeur)")
+        con.execute("create table raw.suivi_plan_action as select 'a1' as indicateur, 3 as valeur")
+    incremental.record_success(settings, TABLES, YEARLY)
+    assert since_year(settings, "insert into raw.caf_legacy values ('config', 2019, '62765', 'SAINT-OMER', 3)") is None

@@ -200,3 +200,21 @@ def test_a_resaved_copy_is_refused_from_a_ledger_of_an_earlier_version_too(tmp_p
 
     assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2019.csv", "fichier_copie")]
     assert "mêmes chiffres que NIVCOMTOTAL2018.csv" in report.violations[0].message
+
+
+def test_a_copy_under_an_earlier_years_name_is_refused_when_the_ledger_was_reset(tmp_path):
+    """A build database whose ledger forgot a table's loads (a column added since: every file
+    is read again, in path order): the copy named 2017 comes first and is compared with the
+    2018 rows still loaded, not with the empty ledger."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    original = (SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv").read_bytes()
+    (landing / "NIVCOMTOTAL2018.csv").write_bytes(original)
+    assert ingest("caf_legacy", landing, tmp_path).ok
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        con.execute("delete from raw._chargements where table_name = 'raw.caf_legacy'")
+    (landing / "NIVCOMTOTAL2017.csv").write_bytes(original.replace(b"\r\n", b"\n"))
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2017.csv", "fichier_copie")]
