@@ -462,6 +462,8 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
         f"entrepôt {settings.warehouse}"
     )
     say("chargement des définitions Dagster et du projet dbt…")
+    # The target folder of earlier versions, one for every checkout (settings.dbt_target_dir).
+    shutil.rmtree(settings.build_db.with_name(f"{settings.build_db.stem}-dbt"), ignore_errors=True)
     # dbt starts now on the other core, while Dagster loads and the sources are ingested.
     with WarmDbt(settings.dbt_vars_json(), settings.dbt_target_dir):
         from orchestration.definitions import FULL_REFRESH_JOB, build_definitions
