@@ -142,6 +142,10 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path, since_year: int 
     tables: dict[str, int] = {}
     try:
         with duckdb.connect() as con:
+            # The marts' rows have no order readers may rely on (they sort what they show): in
+            # any order, DuckDB writes them on both cores. Nationally, the Parquet copy of
+            # marts.indicateurs 7.5 s → 5 s, its copy into the published file 11 s → 10 s.
+            con.execute("set preserve_insertion_order = false")
             # Paths are bound, never formatted into SQL: "Communauté d'agglomération/" is a folder name.
             # The storage version is checked against a pattern (an ATTACH option cannot be bound).
             con.execute("attach ? as build (read_only)", [str(build_db)])
