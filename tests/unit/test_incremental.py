@@ -82,14 +82,17 @@ def test_the_project_fingerprint_follows_models_and_seeds_not_the_build_path(tmp
 YEARLY = ("raw.caf_legacy",)
 
 
-def build_with_years(tmp_path) -> Settings:
-    """A yearly table of 2013 to 2018 (commune, name, value) and a table without years."""
+SIX_YEARS = ("select 2013 + range % 6 as annee, '62' || lpad((range // 6)::varchar, 3, '0') as code_commune, "
+             "'Commune ' || range // 6 as libelle_commune, range as valeur from range(600)")
+
+
+def build_with_years(tmp_path, legacy_rows: str = SIX_YEARS) -> Settings:
+    """A yearly table (by default 2013 to 2018: commune, name, value) and a table without years."""
     settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
     settings.build_db.parent.mkdir(parents=True)
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute("create schema raw")
-        con.execute("create table raw.caf_legacy as select 2013 + range % 6 as annee, '62' || lpad((range // 6)::varchar, 3, '0') "
-                    "as code_commune, 'Commune ' || range // 6 as libelle_commune, range as valeur from range(600)")
+        con.execute(f"create table raw.caf_legacy as {legacy_rows}")
         con.execute("create table raw.suivi_plan_action as select 'a1' as indicateur, 3 as valeur")
     incremental.record_success(settings, TABLES, YEARLY)
     return settings
@@ -167,12 +170,7 @@ def test_a_refresh_killed_after_its_models_changed_is_followed_by_a_whole_one(tm
 def test_a_name_another_theme_already_used_is_still_a_change_of_names(tmp_path):
     """int_communes__libelles reads the names of some themes only: a theme taking up another
     theme's spelling changes the names it reads, though no (commune, name) pair is new."""
-    settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
-    settings.build_db.parent.mkdir(parents=True)
-    with duckdb.connect(str(settings.build_db)) as con:
-        con.execute("create schema raw")
-        con.execute("create table raw.caf_legacy as select * from (values ('config', 2018, '62765', 'ST OMER', 1), "
-                    "('rsa', 2018, '62765', 'SAINT-OMER', 2)) as t(theme, annee, code_commune, libelle_commune, valeur)")
-        con.execute("create table raw.suivi_plan_action as select 'a1' as indicateur, 3 as valeur")
-    incremental.record_success(settings, TABLES, YEARLY)
+    settings = build_with_years(tmp_path, "select * from (values ('config', 2018, '62765', 'ST OMER', 1), "
+                                          "('rsa', 2018, '62765', 'SAINT-OMER', 2)) "
+                                          "as t(theme, annee, code_commune, libelle_commune, valeur)")
     assert since_year(settings, "insert into raw.caf_legacy values ('config', 2019, '62765', 'SAINT-OMER', 3)") is None

@@ -183,14 +183,20 @@ def test_a_file_resaved_under_another_years_name_is_refused_even_when_its_bytes_
     assert "mêmes chiffres que NIVCOMTOTAL2018.csv" in report.violations[0].message
 
 
-def test_a_resaved_copy_is_refused_from_a_ledger_of_an_earlier_version_too(tmp_path):
-    """The figures of each load are kept in the ledger; loads recorded before it kept them are
-    compared with the loaded rows themselves."""
+def nivcom_2018_loaded(tmp_path):
+    """A landing folder with NIVCOMTOTAL2018.csv, loaded: (the folder, the file's bytes)."""
     landing = tmp_path / "landing"
     landing.mkdir()
     original = (SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv").read_bytes()
     (landing / "NIVCOMTOTAL2018.csv").write_bytes(original)
     assert ingest("caf_legacy", landing, tmp_path).ok
+    return landing, original
+
+
+def test_a_resaved_copy_is_refused_from_a_ledger_of_an_earlier_version_too(tmp_path):
+    """The figures of each load are kept in the ledger; loads recorded before it kept them are
+    compared with the loaded rows themselves."""
+    landing, original = nivcom_2018_loaded(tmp_path)
     with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
         assert con.execute("select count(chiffres) from raw._chargements").fetchone() == (1,)
         con.execute("update raw._chargements set chiffres = null")  # as an earlier version left it
@@ -206,11 +212,7 @@ def test_a_copy_under_an_earlier_years_name_is_refused_when_the_ledger_was_reset
     """A build database whose ledger forgot a table's loads (a column added since: every file
     is read again, in path order): the copy named 2017 comes first and is compared with the
     2018 rows still loaded, not with the empty ledger."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    original = (SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv").read_bytes()
-    (landing / "NIVCOMTOTAL2018.csv").write_bytes(original)
-    assert ingest("caf_legacy", landing, tmp_path).ok
+    landing, original = nivcom_2018_loaded(tmp_path)
     with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
         con.execute("delete from raw._chargements where table_name = 'raw.caf_legacy'")
     (landing / "NIVCOMTOTAL2017.csv").write_bytes(original.replace(b"\r\n", b"\n"))
