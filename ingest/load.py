@@ -139,11 +139,16 @@ def loaded_for_another_unit(
     return found[0] if found else None
 
 
+def _scope(unit_filter: dict[str, object]) -> dict[str, object]:
+    """What a unit holds besides its year (a legacy theme)."""
+    return {column: value for column, value in unit_filter.items() if column != "annee" and isinstance(column, str)}
+
+
 def unit_figures(con: duckdb.DuckDBPyConnection, rows: Rows, unit_filter: dict[str, object],
                  columns: tuple[str, ...]) -> str:
     """The figures of a unit's rows, order-free, with what its unit holds besides the year
     (a legacy theme): equal for two units only when they carry the same figures."""
-    scope = {column: value for column, value in unit_filter.items() if column != "annee" and isinstance(column, str)}
+    scope = _scope(unit_filter)
     with incoming_view(con, "incoming_figures", rows):
         [(digest, count)] = con.execute(
             f"select bit_xor(hash({', '.join(columns)})), count(*) from incoming_figures").fetchall()
@@ -175,14 +180,14 @@ def same_figures_for_another_year(
     """The file of another unit of the same kind (same filter but `annee`) whose loaded rows
     carry exactly the same figures: a copy saved under another year's name. Read from the
     ledger (`unit_figures` of each load) when it holds the figures of every loaded file
-    (`figures_recorded`, asked once before a source's files load), else from the loaded rows."""
+    (`figures_recorded`, asked once per source, at its first file compared), else from the loaded rows."""
     if from_ledger:
         found = con.execute(f"select min(source_file) from {LOADS_TABLE} where table_name = ? and unit <> ? "
                             "and chiffres = ?", [table, unit, figures]).fetchall()
         return found[0][0]
-    scope = {column: value for column, value in unit_filter.items() if column != "annee" and isinstance(column, str)}
+    scope = _scope(unit_filter)
     fingerprint = ", ".join(columns)
-    _scope, digest, count = figures.rsplit("|", 2)
+    _recorded_scope, digest, count = figures.rsplit("|", 2)
     clauses = " ".join(f"and {column} = ?" for column in scope)
     found = con.execute(
         f"select any_value(source_file) from {table} where annee <> ? {clauses} "

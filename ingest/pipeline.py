@@ -318,7 +318,7 @@ def ingest_source(
             e.error is not None or not is_loaded(con, spec.table, hashes[e.path]) for e in extracts
         )
         claimed: dict[tuple, str] = {}  # (year, variable) -> file, for overlap_is_conflict
-        figures_in_ledger = bool(spec.same_figures_columns) and figures_recorded(con, spec.table)
+        figures_in_ledger: bool | None = None  # asked at the first file compared: none when nothing loads
 
         def refuse(violation: ContractViolation, prefix: str) -> None:
             """A file that is not loaded, and not quarantined: nothing is wrong inside it."""
@@ -382,6 +382,8 @@ def ingest_source(
             unit, unit_filter = spec.unit(extract, frame)
             rows = spec.rows(extract, frame)
             figures = unit_figures(con, rows, unit_filter, spec.same_figures_columns) if spec.same_figures_columns else None
+            if figures and figures_in_ledger is None:
+                figures_in_ledger = figures_recorded(con, spec.table)
             if figures and (original := same_figures_for_another_year(
                     con, spec.table, figures, unit, unit_filter, spec.same_figures_columns, figures_in_ledger)):
                 refuse(copied_file(display_path(extract.path, landing.root), f"{original} (déjà chargé)",
