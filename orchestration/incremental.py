@@ -169,19 +169,20 @@ def publication_since_year(settings: Settings) -> int | None:
         return None
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         record = read_record(con)
-        schema, name = RECOMPUTE_TABLE.split(".")
-        written = con.execute("select 1 from duckdb_tables() where database_name = current_database() "
-                              "and schema_name = ? and table_name = ?", [schema, name]).fetchone()
-        year = con.execute(f"select min(annee) from {RECOMPUTE_TABLE}").fetchone()[0] if written else None
+        year = con.execute(f"select min(annee) from {RECOMPUTE_TABLE}").fetchone()[0] if exists(con, RECOMPUTE_TABLE) else None
     if year is None or record is None or record.get("publie") != published_identity(settings.warehouse):
         return None
     return year
 
 
+def exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return con.execute("select 1 from duckdb_tables() where database_name = current_database() "
+                       "and schema_name = ? and table_name = ?", [schema, name]).fetchone() is not None
+
+
 def read_record(con: duckdb.DuckDBPyConnection) -> dict | None:
-    schema, name = STATE_TABLE.split(".")
-    if not con.execute("select 1 from duckdb_tables() where database_name = current_database() "
-                       "and schema_name = ? and table_name = ?", [schema, name]).fetchone():
+    if not exists(con, STATE_TABLE):
         return None
     row = con.execute(f"select etat from {STATE_TABLE}").fetchone()
     return json.loads(row[0]) if row else None
