@@ -12,13 +12,15 @@
 {# prefix -> staging model, from the source registry (macros/registry.sql) #}
 {% set sources = ctg_registry()['commune_models'] %}
 {% set keys = ['code_commune', 'annee', 'dep_code', 'libelle_commune', 'mois'] %}
+{# Asked once for all the sources below (a query on an incremental run). #}
+{% set recomputed = years_recomputed() %}
 
 with
 
 {% for prefix, model in sources.items() %}
     {{ prefix }} as (
         select * from {{ ref(model) }}
-        where {{ years_recomputed() }}
+        where {{ recomputed }}
     ),
 {% endfor %}
 
