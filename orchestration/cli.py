@@ -28,7 +28,15 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.settings import DEFAULT_LANDING, DEFAULT_TERRITORY, DEFAULT_WAREHOUSE, SAMPLE_DIR, Settings, is_true
+from orchestration.settings import (
+    DEFAULT_LANDING,
+    DEFAULT_TERRITORY,
+    DEFAULT_WAREHOUSE,
+    MARTS_CATALOG,
+    SAMPLE_DIR,
+    Settings,
+    is_true,
+)
 from orchestration.transform.warm_dbt import WarmDbt
 
 if TYPE_CHECKING:
@@ -173,6 +181,8 @@ def failing_rows(settings: Settings, test_name: str, model: str, limit: int = 5)
         return []
     try:
         with duckdb.connect(str(settings.build_db), read_only=True) as con:
+            if settings.marts_db.is_file():  # a test of a mart names it as dbt attaches its file
+                con.execute(f"attach ? as {MARTS_CATALOG} (read_only)", [str(settings.marts_db)])
             # On lines of their own: the test's SQL may end with a comment.
             cursor = con.execute(f"select * from (\n{query}\n) as failing_rows limit {int(limit)}")
             names = [d[0] for d in cursor.description]

@@ -49,8 +49,8 @@ def project_fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR)
         for path in sorted([root] if root.is_file() else root.rglob("*") if root.is_dir() else []):
             if path.is_file():
                 digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
-    # Not the build database's path: where the file lives does not change what the models hold.
-    dbt_vars = {name: value for name, value in settings.dbt_vars().items() if name != "build_db"}
+    # Not the databases' paths: where the files live does not change what the models hold.
+    dbt_vars = {name: value for name, value in settings.dbt_vars().items() if name not in ("build_db", "marts_db")}
     settings_read = [dbt_vars, settings.territory_epci, settings.departement]
     digest.update(json.dumps(settings_read, sort_keys=True).encode())
     return digest.hexdigest()
@@ -106,8 +106,9 @@ class Changes:
 
 
 def has_record(settings: Settings) -> bool:
-    """Whether the build database records a successful refresh of this project and settings."""
-    if not settings.build_db.is_file():
+    """Whether the build database records a successful refresh of this project and settings
+    (and the marts it built are still there)."""
+    if not settings.build_db.is_file() or not settings.marts_db.is_file():
         return False
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         record = read_record(con)
@@ -117,7 +118,7 @@ def has_record(settings: Settings) -> bool:
 def changes(settings: Settings, tables: list[str], yearly: tuple[str, ...] = ()) -> Changes | None:
     """What differs from the last successful refresh; None when everything must be
     recomputed (no record, or another project or settings)."""
-    if not settings.build_db.is_file():
+    if not settings.build_db.is_file() or not settings.marts_db.is_file():
         return None
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         record = read_record(con)
@@ -153,28 +154,6 @@ def set_recompute_year(settings: Settings, year: int | None) -> None:
             con.execute(f"create or replace table {RECOMPUTE_TABLE} as select ?::integer as annee", [year])
 
 
-def published_identity(warehouse: Path) -> list[int] | None:
-    """The published file as a publication left it (a publication always writes a new file)."""
-    if not warehouse.is_file():
-        return None
-    stat = warehouse.stat()
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
-
-
-def publication_since_year(settings: Settings) -> int | None:
-    """The first year this refresh's year-incremental models recomputed, when the published
-    file is the one the last successful refresh of this build database published (so that it
-    holds the other years): publication then copies those years only. None: every row."""
-    if not settings.build_db.is_file():
-        return None
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
-        record = read_record(con)
-        year = con.execute(f"select min(annee) from {RECOMPUTE_TABLE}").fetchone()[0] if exists(con, RECOMPUTE_TABLE) else None
-    if year is None or record is None or record.get("publie") != published_identity(settings.warehouse):
-        return None
-    return year
-
-
 def exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
     return con.execute("select 1 from duckdb_tables() where database_name = current_database() "
@@ -193,21 +172,17 @@ def record_success(settings: Settings, tables: list[str], yearly: tuple[str, ...
     """What this successful refresh was built from, for the next one (`fingerprints`: those
     taken after ingestion, when dbt left the raw tables as they were)."""
     with duckdb.connect(str(settings.build_db)) as con:
-        record = {"projet": project_fingerprint(settings),
-                  **(fingerprints or table_fingerprints(con, tables, yearly)),
-                  "publie": published_identity(settings.warehouse)}
+        record = {"projet": project_fingerprint(settings), **(fingerprints or table_fingerprints(con, tables, yearly))}
         con.execute(f"create or replace table {STATE_TABLE} as select ? as etat, current_timestamp as enregistre_le",
                     [json.dumps(record)])
 
 
 def mark_in_progress(settings: Settings) -> None:
-    """Before dbt changes the models: the record keeps only the published file's identity (for
-    this refresh's publication), so that a refresh killed from now on is followed by a whole
-    one, whatever its raw tables then hold."""
+    """Before dbt changes the models: the record is replaced by a mark, so that a refresh killed
+    from now on is followed by a whole one, whatever its raw tables then hold."""
     with duckdb.connect(str(settings.build_db)) as con:
-        record = read_record(con) or {}
         con.execute(f"create or replace table {STATE_TABLE} as select ? as etat, current_timestamp as enregistre_le",
-                    [json.dumps({"publie": record.get("publie"), "en_cours": True})])
+                    [json.dumps({"en_cours": True})])
 
 
 def forget(settings: Settings) -> None:

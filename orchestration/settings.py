@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,23 @@ DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "ctg.duckdb"
 DEFAULT_TERRITORY = "246200729"
 DEFAULT_DEPARTEMENT = "62"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# The name under which the dbt profile attaches the marts file (`Settings.marts_db`) to the
+# build database, and the marts' `database` in dbt_project.yml.
+MARTS_CATALOG = "publication"
+
+# The marts are written (by dbt) and published in an older storage format than DuckDB 2.0's
+# own, so that the DuckDB 1.x embedded in BI drivers and analysts' environments can open the
+# published file (a file in 2.0's format is refused by 1.1, 1.4 and 1.5). CTG_STORAGE_VERSION
+# chooses another ("v1.0.0" is read by DuckDB 1.0 and later).
+DEFAULT_STORAGE_VERSION = "v1.0.0"
+STORAGE_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
+
+
+def storage_version() -> str:
+    version = os.environ.get("CTG_STORAGE_VERSION", DEFAULT_STORAGE_VERSION).strip()
+    if not STORAGE_VERSION.match(version):
+        raise ValueError(f"CTG_STORAGE_VERSION « {version} » : attendu une version DuckDB comme v1.0.0")
+    return version
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,12 @@ class Settings:
         return self.runtime_dir / ".build" / f"{self.warehouse.stem}-{landing_key}.duckdb"
 
     @property
+    def marts_db(self) -> Path:
+        """The marts, and only them: dbt writes them in this file (attached to the build
+        database as `publication`), which publication copies whole."""
+        return self.build_db.with_name(f"{self.build_db.stem}-marts.duckdb")
+
+    @property
     def archive_dir(self) -> Path:
         """Every file loaded into this build database, by content hash (ingest.archive): beside
         the landing and quarantine folders (`data/archive/`), one folder per build database."""
@@ -87,7 +111,8 @@ class Settings:
 
     def dbt_vars(self) -> dict[str, object]:
         """What dbt needs of the settings, passed with `--vars` (dbt runs in a subprocess)."""
-        return {"build_db": str(self.build_db), "toutes_communes_departement": self.all_departement_communes}
+        return {"build_db": str(self.build_db), "marts_db": str(self.marts_db), "storage_version": storage_version(),
+                "toutes_communes_departement": self.all_departement_communes}
 
     def dbt_vars_json(self) -> str:
         # Always the same text for the same settings: dbt compares it to reuse its parse.

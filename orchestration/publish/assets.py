@@ -3,7 +3,6 @@
 
 import dagster as dg
 
-from orchestration.incremental import publication_since_year
 from orchestration.publish.warehouse import publish
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from report import write_report
@@ -26,10 +25,7 @@ def build_publish_asset(upstream_keys: list[dg.AssetKey]) -> dg.AssetsDefinition
     )
     def published_warehouse(context: dg.AssetExecutionContext, ctg: CtgSettingsResource) -> dg.MaterializeResult:
         settings = ctg.settings
-        publication = publish(settings.build_db, settings.warehouse, settings.parquet_dir,
-                              publication_since_year(settings))
-        if publication.since_year is not None:
-            context.log.info(f"années {publication.since_year} et suivantes recopiées dans une copie de l'entrepôt publié")
+        publication = publish(settings.marts_db, settings.warehouse, settings.parquet_dir)
         for table, rows in publication.tables.items():
             context.log.info(f"publié : {table} ({rows} lignes)")
         context.log.info(f"entrepôt publié : {publication.warehouse} ({publication.size_bytes} octets)")

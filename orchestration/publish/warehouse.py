@@ -1,7 +1,10 @@
-"""Publish the marts: new file, checkpoint, close, fsync, atomic rename, fsync of the folder.
+"""Publish the marts: a copy of the file dbt wrote them in, fsync, atomic rename, fsync of the folder.
 
-Readers of the previous published file are never disturbed (a rename does not touch the
-open file), and a failure at any point leaves the previous file byte-identical.
+dbt writes the marts, and only them, in a file of their own (`Settings.marts_db`, attached
+to the build database as `publication`), already in the storage version readers need: the
+published file is a byte copy of it, checked first. Readers of the previous published file
+are never disturbed (a rename does not touch the open file), and a failure at any point
+leaves the previous file byte-identical.
 """
 
 from __future__ import annotations
@@ -21,24 +24,6 @@ PUBLISHED_SCHEMAS = ("marts",)
 # A refresh that computed nothing (no recognised extract, every file rejected) must not
 # replace a good warehouse with empty tables.
 MUST_NOT_BE_EMPTY = ("marts.indicateurs",)
-# Marts of year-incremental models (dbt_project/macros/incremental.sql): after an incremental
-# refresh, only their recomputed years are copied into a copy of the published file.
-BY_YEAR = ("marts.indicateurs",)
-
-
-# The published file is written in an older storage format than DuckDB 2.0's own, so that the
-# DuckDB 1.x embedded in BI drivers and analysts' environments can open it (a file in 2.0's
-# format is refused by 1.1, 1.4 and 1.5). CTG_STORAGE_VERSION chooses another ("v1.0.0" is
-# read by DuckDB 1.0 and later).
-DEFAULT_STORAGE_VERSION = "v1.0.0"
-STORAGE_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
-
-
-def storage_version() -> str:
-    version = os.environ.get("CTG_STORAGE_VERSION", DEFAULT_STORAGE_VERSION).strip()
-    if not STORAGE_VERSION.match(version):
-        raise ValueError(f"CTG_STORAGE_VERSION « {version} » : attendu une version DuckDB comme v1.0.0")
-    return version
 
 
 class NothingToPublish(RuntimeError):
@@ -51,18 +36,13 @@ class Publication:
     tables: dict[str, int]  # schema.table -> rows
     parquet_dir: Path
     size_bytes: int
-    since_year: int | None = None  # the years copied from it on into the previous file; None: all
 
 
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
-    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+def _relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str, str]]:
+    """Every table and view of a catalog: (schema, name, type)."""
     return con.execute(
-        f"""
-        select table_schema, table_name from information_schema.tables
-        where table_catalog = ? and table_schema in ({placeholders}) and table_type = 'BASE TABLE'
-        order by 1, 2
-        """,
-        [catalog, *PUBLISHED_SCHEMAS],
+        "select table_schema, table_name, table_type from information_schema.tables where table_catalog = ? order by 1, 2",
+        [catalog],
     ).fetchall()
 
 
@@ -84,104 +64,57 @@ def remove_leftovers(warehouse: Path, parquet_dir: Path) -> list[Path]:
     return leftovers
 
 
-# Above this share of a BY_YEAR mart's rows recomputed, the whole file is written again: deleting
-# and inserting half of the 14.5 million national rows takes longer than writing them all, and
-# leaves the copy with as much dead space (the latest year corrected: 14 %, 10 s instead of 19 s).
-MAX_SHARE_COPIED_BY_YEAR = 0.4
-
-
-def _patchable(con: duckdb.DuckDBPyConnection, warehouse: Path, since_year: int) -> bool:
-    """Whether the published file can take the build's years from `since_year` on: it exists,
-    its marts have the build's columns, and those years are a small share of the rows."""
-    if not warehouse.is_file():
-        return False
-    try:
-        con.execute("attach ? as previous (read_only)", [str(warehouse)])
-    except duckdb.Error:  # not a DuckDB file any more: written whole, as the first time
-        return False
-    try:
-        if _columns(con, "previous") != _columns(con, "build"):
-            return False
-    finally:
-        con.execute("detach previous")
-    for name in BY_YEAR:
-        [(recomputed, total)] = con.execute(
-            f"select count(*) filter (where annee >= ?), count(*) from build.{name}", [since_year]).fetchall()
-        if recomputed > MAX_SHARE_COPIED_BY_YEAR * total:
-            return False
-    return True
-
-
-def _columns(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple]:
-    """Every published table's columns and types, in order."""
-    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
-    return con.execute(
-        f"""
-        select schema_name, table_name, column_index, column_name, data_type from duckdb_columns()
-        where database_name = ? and schema_name in ({placeholders})
-        order by 1, 2, 3
-        """,
-        [catalog, *PUBLISHED_SCHEMAS],
-    ).fetchall()
-
-
 class PublicationError(RuntimeError):
     """The new warehouse could not be written; the published one is untouched."""
 
 
-def publish(build_db: Path, warehouse: Path, parquet_dir: Path, since_year: int | None = None) -> Publication:
-    """`since_year`: the build recomputed the BY_YEAR marts from that year on, and the published
-    file holds what the build held before (orchestration.incremental): the new file is a copy
-    of it where only those years of those marts are replaced (every other mart is copied
-    whole), instead of every row being written again."""
+def publish(marts_db: Path, warehouse: Path, parquet_dir: Path) -> Publication:
+    """Publish `marts_db` (the file of marts dbt wrote) as `warehouse`, and its tables as Parquet."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(warehouse, parquet_dir)
     token = uuid.uuid4().hex[:8]
     staging_file = warehouse.with_name(f".{warehouse.name}.{token}.tmp")
     staging_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{token}.tmp")
     tables: dict[str, int] = {}
+    if not marts_db.is_file():
+        raise NothingToPublish(f"aucun fichier de marts {marts_db} : les modèles dbt n'ont pas été construits ; "
+                               "publication refusée, l'entrepôt publié est conservé tel quel")
     try:
+        # Paths are bound, never formatted into SQL: "Communauté d'agglomération/" is a folder name.
         with duckdb.connect() as con:
-            # The marts' rows have no order readers may rely on (they sort what they show): in
-            # any order, DuckDB writes them on both cores. Nationally, the Parquet copy of
-            # marts.indicateurs 7.5 s → 5 s, its copy into the published file 11 s → 10 s.
-            con.execute("set preserve_insertion_order = false")
-            # Paths are bound, never formatted into SQL: "Communauté d'agglomération/" is a folder name.
-            # The storage version is checked against a pattern (an ATTACH option cannot be bound).
-            con.execute("attach ? as build (read_only)", [str(build_db)])
-            published = _tables(con, "build")
+            con.execute("attach ? as marts_file", [str(marts_db)])
+            con.execute("checkpoint marts_file")  # what dbt left in the write-ahead log goes into the file
+            relations = _relations(con, "marts_file")
+            # Nothing but the marts' tables leaves the build: a view would read tables the
+            # published file lacks, anything else is not for readers.
+            foreign = [f"{schema}.{name}" for schema, name, kind in relations
+                       if schema not in PUBLISHED_SCHEMAS or kind != "BASE TABLE"]
+            if foreign:
+                raise PublicationError(f"{marts_db} contient autre chose que les tables des marts ({', '.join(foreign)}) ; "
+                                       "publication refusée, l'entrepôt publié est inchangé")
+            published = [(schema, name) for schema, name, _kind in relations]
             if not published:
-                raise NothingToPublish(f"aucune table à publier dans {build_db} (schémas {PUBLISHED_SCHEMAS})")
+                raise NothingToPublish(f"aucune table à publier dans {marts_db} (schémas {PUBLISHED_SCHEMAS})")
             for name in MUST_NOT_BE_EMPTY:
-                if tuple(name.split(".")) in published and not con.execute(f"select count(*) from build.{name}").fetchone()[0]:
+                if tuple(name.split(".")) not in published:
+                    continue
+                if not con.execute(f"select count(*) from marts_file.{name}").fetchone()[0]:
                     raise NothingToPublish(
                         f"{name} est vide : aucun indicateur calculé (aucun extrait reconnu ou chargé) ; "
                         "publication refusée, l'entrepôt publié est conservé tel quel"
                     )
-            if since_year is not None and not _patchable(con, warehouse, since_year):
-                since_year = None
-            if since_year is not None:
-                shutil.copyfile(warehouse, staging_file)
-            con.execute(f"attach ? as published (storage_version '{storage_version()}')", [str(staging_file)])
+            con.execute("detach marts_file")
+        shutil.copyfile(marts_db, staging_file)
+        with duckdb.connect() as con:
+            # The marts' rows have no order readers may rely on (they sort what they show): in
+            # any order, DuckDB writes the Parquet copy of marts.indicateurs on both cores (7.5 s → 5 s nationally).
+            con.execute("set preserve_insertion_order = false")
+            con.execute("attach ? as published (read_only)", [str(staging_file)])
             staging_parquet.mkdir(parents=True)
             for schema, table in published:
                 name = f"{schema}.{table}"
-                con.execute(f"create schema if not exists published.{schema}")
-                if since_year is not None and name in BY_YEAR:
-                    con.execute("begin transaction")
-                    con.execute(f"delete from published.{name} where annee >= ?", [since_year])
-                    con.execute(f"insert into published.{name} select * from build.{name} where annee >= ?", [since_year])
-                    con.execute("commit")
-                else:
-                    con.execute(f"create or replace table published.{name} as select * from build.{name}")
                 tables[name] = con.execute(f"select count(*) from published.{name}").fetchone()[0]
-                if since_year is not None and tables[name] != con.execute(f"select count(*) from build.{name}").fetchone()[0]:
-                    raise PublicationError(f"{name} : nombre de lignes différent de la base de construction après la "
-                                           "copie des années recalculées ; l'entrepôt publié est inchangé")
                 con.execute(f"copy published.{name} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
-            con.execute("detach build")
-            con.execute("checkpoint published")
-            con.execute("detach published")
         for path in [staging_file, *staging_parquet.iterdir(), staging_parquet]:
             fsync_path(path)
         os.replace(staging_file, warehouse)
@@ -210,4 +143,4 @@ def publish(build_db: Path, warehouse: Path, parquet_dir: Path, since_year: int 
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
     shutil.rmtree(parquet_dir.with_name(f".{parquet_dir.name}.{token}.old"), ignore_errors=True)
-    return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size, since_year)
+    return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from functools import cache, cached_property
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -101,12 +102,21 @@ def build_dbt_assets(dbt_vars: str = "{}") -> dg.AssetsDefinition:
         if config.full_refresh:
             args.append("--full-refresh")
             forget(ctg.settings)  # a run outside `ctg refresh` records nothing: the next one starts whole
+            if not context.is_subset:
+                # Every mart is rebuilt: in a new file, which holds them once (in the old one,
+                # the replaced tables would leave their space free, and published with it).
+                remove_database(ctg.settings.marts_db)
         os.environ[PARENT_PID_VARIABLE] = str(os.getpid())  # read by ctg-dbt (dbt_child.py)
         # This process mostly waits for dbt's output now: the report's libraries load meanwhile.
         threading.Thread(target=load_report_libraries, name="ctg-report-imports", daemon=True).start()
         yield from dbt.cli(args, context=context, target_path=ctg.settings.dbt_target_dir).stream()
 
     return _dbt_assets
+
+
+def remove_database(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
 
 
 class CtgDbtCliResource(DbtCliResource):

@@ -80,6 +80,19 @@ sys.exit(0 if runner.invoke(["test", "--select", "test_type:unit", *common]).suc
 """
 
 
+def marts_db_of(build_db: Path) -> Path:
+    return build_db.with_name(f"{build_db.stem}-marts.duckdb")
+
+
+def connect_with_marts(build_db: Path) -> duckdb.DuckDBPyConnection:
+    """The build database with the marts file attached as dbt attaches it, marts as the
+    default catalog (the compiled tests name `publication.marts.…`)."""
+    con = duckdb.connect(str(build_db))
+    con.execute("attach ? as publication", [str(marts_db_of(build_db))])
+    con.execute("use publication")
+    return con
+
+
 def run_unit_tests(build_db: Path, work: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     common = [
@@ -87,7 +100,7 @@ def run_unit_tests(build_db: Path, work: Path) -> subprocess.CompletedProcess:
         "--profiles-dir", str(DBT_PROJECT),
         "--target-path", str(work / "target"),
         "--log-path", str(work / "logs"),
-        "--vars", json.dumps({"build_db": str(build_db)}),
+        "--vars", json.dumps({"build_db": str(build_db), "marts_db": str(marts_db_of(build_db))}),
     ]
     return subprocess.run([sys.executable, "-c", RUNNER, json.dumps(common)], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
@@ -124,7 +137,7 @@ def test_the_key_test_by_hash_finds_a_repeated_key_and_only_it(unit_run):
     [compiled] = (work / "target" / "compiled").rglob("unique_combination_indicateurs_*.sql")
     row = "insert into marts.indicateurs (indicateur_code, territoire_niveau, territoire_code, annee, est_approximatif) " \
           "values (?, ?, ?, ?, false)"
-    with duckdb.connect(str(build_db)) as con:
+    with connect_with_marts(build_db) as con:
         con.executemany(row, [("nb_allocataires", "commune", "62160", 2018), ("nb_allocataires", "commune", "62160", 2019),
                               ("nb_allocataires", "epci", "62160", 2018), ("part_rsa", "commune", "62160", 2018)])
         assert con.execute(compiled.read_text()).fetchall() == []
@@ -139,7 +152,7 @@ def test_a_key_refuses_null_unless_the_column_is_declared_nullable(unit_run):
     assert tested.returncode in (0, 1), tested.stdout
     [key] = (work / "target" / "compiled").rglob("key_territoires_code_commune.sql")
     [funding_key] = (work / "target" / "compiled").rglob("unique_combination_financement_*.sql")
-    with duckdb.connect(str(build_db)) as con:
+    with connect_with_marts(build_db) as con:
         con.execute("create schema if not exists marts")
         con.execute("create or replace table marts.territoires (code_commune varchar)")
         con.execute("insert into marts.territoires values ('62160'), ('62193')")

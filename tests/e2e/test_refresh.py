@@ -503,6 +503,8 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
     before = published(warehouse, "select annee, valeur from marts.indicateurs where territoire_code = '62075' "
                                   "and indicateur_code = 'nb_personnes_couvertes' order by 1")
+    marts_file = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI).marts_db
+    written_whole = marts_file.stat().st_ino
 
     nivcom = landing / "caf" / "NIVCOMTOTAL2013.csv"
     nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;679;306", b"Baincthun;62075;700;306"))
@@ -513,16 +515,16 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
     progress = capfd.readouterr().out
     [line] = [line for line in progress.splitlines() if "rafraîchissement incrémental" in line]
     assert "années 2013 et suivantes" in line
-    assert "recopiées" not in progress  # most of the rows: the published file is written whole
+    assert marts_file.stat().st_ino == written_whole  # the marts of the last refresh, updated in place
     after = published(warehouse, "select annee, valeur from marts.indicateurs where territoire_code = '62075' "
                                  "and indicateur_code = 'nb_personnes_couvertes' order by 1")
     assert (2013, 679) in before and (2013, 700) in after
 
-    # Then the latest legacy year: a third of the rows, copied into a copy of the published file.
+    # Then the latest legacy year.
     nivcom = landing / "caf" / "NIVCOMTOTAL2018.csv"
     nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;657;324", b"Baincthun;62075;660;324"))
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
-    assert "années 2018 et suivantes recopiées" in capfd.readouterr().out
+    assert "années 2018 et suivantes" in capfd.readouterr().out
     target = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI).dbt_target_dir
     compiled = (target / "compiled" / "ctg" / "models" / "marts" / "indicateurs.sql").read_text(encoding="utf-8")
     assert "where annee >= 2013" in compiled and "where annee >= 2018" in compiled  # 5 years before, and 2018 on

@@ -70,9 +70,11 @@ def test_settings_reach_dbt_as_vars_not_through_the_environment(tmp_path, monkey
 
     monkeypatch.setenv("CTG_TOUTES_COMMUNES_DEPARTEMENT", "1")
     monkeypatch.delenv("CTG_BUILD_DB", raising=False)
+    monkeypatch.delenv("CTG_STORAGE_VERSION", raising=False)
     config = Settings.from_env()
     assert config.all_departement_communes is True
     assert json.loads(json.dumps(config.dbt_vars())) == {
-        "build_db": str(config.build_db), "toutes_communes_departement": True}
+        "build_db": str(config.build_db), "marts_db": str(config.marts_db), "storage_version": "v1.0.0",
+        "toutes_communes_departement": True}
     build_definitions(settings(tmp_path))
     assert "CTG_BUILD_DB" not in os.environ

@@ -23,6 +23,7 @@ def build_with_two_tables(tmp_path) -> Settings:
         con.execute("create schema raw")
         con.execute("create table raw.caf_legacy as select range as code, range * 2 as valeur from range(1000)")
         con.execute("create table raw.suivi_plan_action as select 'a1' as indicateur, 3 as valeur")
+    duckdb.connect(str(settings.marts_db)).close()  # the marts the last refresh built
     return settings
 
 
@@ -42,6 +43,14 @@ def test_only_the_table_whose_rows_changed_is_recomputed(tmp_path):
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute("update raw.caf_legacy set valeur = case code when 1 then 4 when 2 then 2 else valeur end")
     assert changed_tables(settings, TABLES) == {"raw.caf_legacy"}
+
+
+def test_marts_file_gone_recomputes_everything(tmp_path):
+    """The models a refresh does not recompute are kept in the marts file: without it, all are."""
+    settings = build_with_two_tables(tmp_path)
+    incremental.record_success(settings, TABLES)
+    settings.marts_db.unlink()
+    assert not incremental.has_record(settings) and changed_tables(settings, TABLES) is None
 
 
 def test_a_table_that_appears_or_disappears_is_a_change(tmp_path):
@@ -94,6 +103,7 @@ def build_with_years(tmp_path, legacy_rows: str = SIX_YEARS) -> Settings:
         con.execute("create schema raw")
         con.execute(f"create table raw.caf_legacy as {legacy_rows}")
         con.execute("create table raw.suivi_plan_action as select 'a1' as indicateur, 3 as valeur")
+    duckdb.connect(str(settings.marts_db)).close()
     incremental.record_success(settings, TABLES, YEARLY)
     return settings
 
@@ -157,14 +167,10 @@ def test_a_yearly_table_loaded_again_with_the_same_rows_has_not_changed(tmp_path
 
 def test_a_refresh_killed_after_its_models_changed_is_followed_by_a_whole_one(tmp_path):
     settings = build_with_years(tmp_path)
-    settings.warehouse.write_bytes(b"published")
     incremental.record_success(settings, TABLES, YEARLY)
     assert incremental.has_record(settings)
     incremental.mark_in_progress(settings)  # then killed: nothing records success nor forgets
     assert not incremental.has_record(settings) and incremental.changes(settings, TABLES, YEARLY) is None
-    # The publication of the refresh still knows which file it follows.
-    incremental.set_recompute_year(settings, 2018)
-    assert incremental.publication_since_year(settings) == 2018
 
 
 def test_a_name_another_theme_already_used_is_still_a_change_of_names(tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish.warehouse import NothingToPublish, publish
+from orchestration.publish.warehouse import NothingToPublish, PublicationError, publish
 
 
 def sha256(path):
@@ -12,23 +12,50 @@ def sha256(path):
 
 
 def build_with_mart(path, value):
+    """A file of marts as dbt writes it (Settings.marts_db)."""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")
-        con.execute("create schema if not exists raw")
         con.execute(f"create or replace table marts.indicateurs as select 'nb_allocataires' as indicateur_code, {value}::double as valeur")
-        con.execute("create or replace table raw.secret as select 'nom' as bailleur_nom")
 
 
-def test_publish_copies_marts_only_and_writes_parquet(tmp_path):
+def test_publish_copies_the_marts_and_writes_parquet(tmp_path):
     build = tmp_path / "build.duckdb"
     build_with_mart(build, 25829)
     publication = publish(build, tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet")
     assert publication.tables == {"marts.indicateurs": 1}
     with duckdb.connect(str(publication.warehouse), read_only=True) as con:
         assert con.execute("select valeur from marts.indicateurs").fetchone() == (25829.0,)
-        schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
-        assert "raw" not in schemas
     assert duckdb.sql(f"select count(*) from '{tmp_path / 'wh' / 'parquet' / 'indicateurs.parquet'}'").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("extra", ["create schema raw; create table raw.secret as select 'nom' as bailleur_nom",
+                                   "create view marts.vue as select * from marts.indicateurs"])
+def test_a_marts_file_holding_anything_else_is_not_published(tmp_path, extra):
+    """Nothing but the marts' tables leaves the build: a raw table (personal data) that reached
+    the file by mistake, or a view (it would read tables readers lack), stops publication."""
+    warehouse, before = published_good_warehouse(tmp_path)
+    marts = tmp_path / "build-marts.duckdb"
+    build_with_mart(marts, 1)
+    with duckdb.connect(str(marts)) as con:
+        con.execute(extra)
+    with pytest.raises(PublicationError, match="autre chose que les tables des marts"):
+        publish(marts, warehouse, tmp_path / "wh" / "parquet")
+    assert sha256(warehouse) == before
+
+
+def test_what_dbt_left_in_the_write_ahead_log_is_published(tmp_path):
+    """dbt may leave its last changes in the marts file's WAL: a byte copy of the file alone
+    would lose them. Publication checkpoints it first."""
+    marts = tmp_path / "build-marts.duckdb"
+    build_with_mart(marts, 1)
+    with duckdb.connect(str(marts)) as con:
+        con.execute("pragma disable_checkpoint_on_shutdown")
+        con.execute("set checkpoint_threshold = '1GB'")
+        con.execute("update marts.indicateurs set valeur = 2")
+    assert marts.with_name("build-marts.duckdb.wal").exists()
+    publication = publish(marts, tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet")
+    with duckdb.connect(str(publication.warehouse), read_only=True) as con:
+        assert con.execute("select valeur from marts.indicateurs").fetchone() == (2.0,)
 
 
 def entries(folder: Path) -> list[str]:
@@ -195,66 +222,3 @@ def test_readers_of_the_parquet_folder_never_find_it_absent(tmp_path):
     assert missing == [] and parquet.is_symlink()
     assert duckdb.sql(f"select valeur from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(4,)]
     assert entries(wh) == ["<version>", "ctg.duckdb", "ctg_parquet"]  # the earlier versions are gone
-
-
-def build_by_year(path, values: dict[int, float], territories: int = 3):
-    """marts.indicateurs with one figure per territory and year, and a small mart."""
-    rows = ", ".join(f"({year}, '{code}', {value + code})" for year, value in values.items() for code in range(territories))
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table marts.indicateurs as select col0 as annee, col1 as territoire_code, "
-                    f"col2::double as valeur from (values {rows})")
-        con.execute(f"create or replace table marts.territoires as select {len(values)} as annees")
-
-
-def published_rows(warehouse):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return (con.execute("select annee, territoire_code, valeur from marts.indicateurs order by all").fetchall(),
-                con.execute("select annees from marts.territoires").fetchall())
-
-
-def test_after_an_incremental_build_only_its_years_are_copied_into_the_previous_file(tmp_path):
-    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet"
-    build = tmp_path / "build.duckdb"
-    years = {year: 10.0 * (year - 2009) for year in range(2010, 2019)}
-    build_by_year(build, years)
-    assert publish(build, warehouse, parquet, since_year=2018).since_year is None  # nothing published yet: all
-    # 2018 and a new 2019 recomputed; 2016 differs in the build only to show where each row comes from.
-    build_by_year(build, {**years, 2016: 99, 2018: 91, 2019: 100})
-    publication = publish(build, warehouse, parquet, since_year=2018)
-
-    assert publication.since_year == 2018 and publication.tables == {"marts.indicateurs": 30, "marts.territoires": 1}
-    rows, territories = published_rows(warehouse)
-    assert [row for row in rows if row[1] == "0" and row[0] >= 2016] == [
-        (2016, "0", 70.0), (2017, "0", 80.0), (2018, "0", 91.0), (2019, "0", 100.0)]
-    assert territories == [(10,)]  # the other marts are copied whole
-    assert duckdb.sql(f"select count(*) from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(30,)]
-
-
-def test_a_previous_file_of_another_shape_or_too_many_years_recomputed_is_written_whole(tmp_path):
-    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet"
-    build = tmp_path / "build.duckdb"
-    years = {year: 10.0 * (year - 2009) for year in range(2010, 2019)}
-    build_by_year(build, years)
-    publish(build, warehouse, parquet)
-    with duckdb.connect(str(build)) as con:  # a column more: the whole table is written again
-        con.execute("alter table marts.indicateurs add column source varchar default 'CAF'")
-    assert publish(build, warehouse, parquet, since_year=2018).since_year is None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select distinct source from marts.indicateurs").fetchall() == [("CAF",)]
-    # Half of the rows recomputed: faster written whole, and no copy with half of it dead.
-    assert publish(build, warehouse, parquet, since_year=2014).since_year is None
-    assert publish(build, warehouse, parquet, since_year=2017).since_year == 2017
-
-
-def test_a_previous_file_whose_rows_differ_from_the_build_is_not_published(tmp_path):
-    warehouse, parquet = tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet"
-    build = tmp_path / "build.duckdb"
-    build_by_year(build, {year: 10.0 * (year - 2009) for year in range(2010, 2019)})
-    publish(build, warehouse, parquet)
-    before = sha256(warehouse)
-    with duckdb.connect(str(build)) as con:  # the build lost a 2011 row the previous file still has
-        con.execute("delete from marts.indicateurs where annee = 2011 and territoire_code = '0'")
-    with pytest.raises(RuntimeError, match="nombre de lignes différent"):
-        publish(build, warehouse, parquet, since_year=2018)
-    assert sha256(warehouse) == before
