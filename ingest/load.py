@@ -32,30 +32,22 @@ class SqlRows:
 
     def to_frame(self) -> pd.DataFrame:
         """The rows as a frame (for tests and inspection; loading never needs it)."""
-        with duckdb.connect() as con, incoming_view(con, "rows", self):
-            return con.execute("select * from rows").df()
+        with duckdb.connect() as con, incoming_source(con, self) as incoming:
+            return con.execute(f"select * from {incoming}").df()
 
 
 Rows = pd.DataFrame | SqlRows
 
 
 @contextlib.contextmanager
-def incoming_view(con: duckdb.DuckDBPyConnection, name: str, rows: Rows):
-    """`rows` readable as the view `name` on `con` while the block runs."""
-    if isinstance(rows, SqlRows):
-        con.register("reader_frame", rows.frame)
-        try:
-            con.execute(f"create or replace temp view {name} as {rows.select}")
-            yield
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                con.execute(f"drop view if exists {name}")
-            with contextlib.suppress(duckdb.Error):
-                con.unregister("reader_frame")
-        return
-    con.register(name, rows)
+def incoming_source(con: duckdb.DuckDBPyConnection, rows: Rows):
+    """`rows` as a FROM item on `con` while the block runs: the SqlRows' select over its
+    registered frame, or the frame itself. No view is created and dropped for it: two catalog
+    changes, 15 ms a file, a tenth of a legacy file's load."""
+    name = "reader_frame" if isinstance(rows, SqlRows) else "incoming_frame"
+    con.register(name, rows.frame if isinstance(rows, SqlRows) else rows)
     try:
-        yield
+        yield f"({rows.select}) as incoming" if isinstance(rows, SqlRows) else f"{name} as incoming"
     finally:
         with contextlib.suppress(duckdb.Error):
             con.unregister(name)
@@ -149,9 +141,9 @@ def unit_figures(con: duckdb.DuckDBPyConnection, rows: Rows, unit_filter: dict[s
     """The figures of a unit's rows, order-free, with what its unit holds besides the year
     (a legacy theme): equal for two units only when they carry the same figures."""
     scope = _scope(unit_filter)
-    with incoming_view(con, "incoming_figures", rows):
+    with incoming_source(con, rows) as incoming:
         [(digest, count)] = con.execute(
-            f"select bit_xor(hash({', '.join(columns)})), count(*) from incoming_figures").fetchall()
+            f"select bit_xor(hash({', '.join(columns)})), count(*) from {incoming}").fetchall()
     return f"{json.dumps(scope, sort_keys=True, default=str)}|{digest}|{count}"
 
 
@@ -212,12 +204,12 @@ def replace_unit(
     `unit_figures`, kept in the ledger."""
     ensure_loads_table(con)
     loaded_at = datetime.now(UTC)
-    with incoming_view(con, "incoming", rows):
+    with incoming_source(con, rows) as incoming:
         try:
             con.execute("begin transaction")
             con.execute(  # undeclared tables
                 f"create table if not exists {table} as select *, null::varchar as source_file, "
-                "null::varchar as file_hash, null::timestamptz as loaded_at from incoming limit 0"
+                f"null::varchar as file_hash, null::timestamptz as loaded_at from {incoming} limit 0"
             )
             if unit_filter:
                 clauses, params = [], []
@@ -233,10 +225,9 @@ def replace_unit(
                 con.execute(f"delete from {table} where {' and '.join(clauses)}", params)
             else:
                 con.execute(f"delete from {table}")
-            columns = ", ".join(f'"{c}"' for c in _columns_of(con, rows))
             [(count,)] = con.execute(
-                f"insert into {table} ({columns}, source_file, file_hash, loaded_at) "
-                f"select {columns}, ?, ?, ? from incoming",
+                f"insert into {table} by name "
+                f"select *, ? as source_file, ? as file_hash, ? as loaded_at from {incoming}",
                 [source_file, file_hash, loaded_at],
             ).fetchall()
             con.execute(
@@ -255,9 +246,3 @@ def replace_unit(
             with contextlib.suppress(duckdb.Error):
                 con.unregister("unit_pairs")
     return count
-
-
-def _columns_of(con: duckdb.DuckDBPyConnection, rows: Rows) -> list[str]:
-    if isinstance(rows, SqlRows):
-        return [row[0] for row in con.execute("describe incoming").fetchall()]
-    return [str(column) for column in rows.columns]
