@@ -36,6 +36,7 @@ from orchestration.settings import (
     SAMPLE_DIR,
     Settings,
     is_true,
+    storage_version,
 )
 from orchestration.transform.warm_dbt import WarmDbt
 
@@ -128,6 +129,7 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
 
     try:
         parse_territory_spec(territory, env.departement)
+        storage_version()  # read by dbt (the marts file) and publication
     except ValueError as error:
         raise SystemExit(f"ctg refresh : {error}") from None
     landing = SAMPLE_DIR if args.sample else Path(args.landing) if args.landing else env.landing_dir
@@ -323,7 +325,8 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] | None = None) -
             )
             return 3
         if args.rebuild:
-            for path in settings.build_db.parent.glob(settings.build_db.name + "*"):
+            for path in [*settings.build_db.parent.glob(settings.build_db.name + "*"),
+                         *settings.marts_db.parent.glob(settings.marts_db.name + "*")]:
                 path.unlink()
         set_aside_unreadable_build(settings)
         if not settings.build_db.exists():
@@ -431,7 +434,7 @@ def warehouse_folder_problem(settings: Settings) -> str | None:
             pass
     except OSError as error:
         return f"le dossier de l'entrepôt {folder} n'est pas accessible en écriture ({error.strerror or error})"
-    current = sum(p.stat().st_size for p in (settings.build_db, settings.warehouse) if p.exists())
+    current = sum(p.stat().st_size for p in (settings.build_db, settings.marts_db, settings.warehouse) if p.exists())
     needed = max(MIN_FREE_BYTES, 3 * current)
     free = shutil.disk_usage(folder).free
     if free < needed:

@@ -13,7 +13,8 @@ REPORT_KEY = dg.AssetKey(["published", "rapport"])
 
 def build_publish_asset(upstream_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """The publish asset depends on every mart and ingest step, so it waits for all of them
-    and their checks."""
+    and their checks; the marts file must hold those marts, and only them."""
+    marts = {".".join(key.path) for key in upstream_keys if key.path[0] == "marts"}
 
     @dg.asset(
         key=PUBLISHED_KEY,
@@ -25,7 +26,7 @@ def build_publish_asset(upstream_keys: list[dg.AssetKey]) -> dg.AssetsDefinition
     )
     def published_warehouse(context: dg.AssetExecutionContext, ctg: CtgSettingsResource) -> dg.MaterializeResult:
         settings = ctg.settings
-        publication = publish(settings.marts_db, settings.warehouse, settings.parquet_dir)
+        publication = publish(settings.marts_db, settings.warehouse, settings.parquet_dir, marts)
         for table, rows in publication.tables.items():
             context.log.info(f"publié : {table} ({rows} lignes)")
         context.log.info(f"entrepôt publié : {publication.warehouse} ({publication.size_bytes} octets)")

@@ -14,15 +14,15 @@ import threading
 from collections.abc import Mapping
 from functools import cache, cached_property
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from packaging import version
 
 from orchestration.incremental import forget
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
-from orchestration.settings import DBT_PROJECT_DIR, parse_is_stale
+from orchestration.settings import DBT_PROJECT_DIR, Settings, parse_is_stale
 from orchestration.transform.dbt_child import PARENT_PID_VARIABLE, dbt_executable
 from orchestration.transform.dbt_core import without_dbt_core
 from orchestration.transform.warm_dbt import without_warm_dbt
@@ -103,9 +103,7 @@ def build_dbt_assets(dbt_vars: str = "{}") -> dg.AssetsDefinition:
             args.append("--full-refresh")
             forget(ctg.settings)  # a run outside `ctg refresh` records nothing: the next one starts whole
             if not context.is_subset:
-                # Every mart is rebuilt: in a new file, which holds them once (in the old one,
-                # the replaced tables would leave their space free, and published with it).
-                remove_database(ctg.settings.marts_db)
+                start_marts_anew(ctg.settings)
         os.environ[PARENT_PID_VARIABLE] = str(os.getpid())  # read by ctg-dbt (dbt_child.py)
         # This process mostly waits for dbt's output now: the report's libraries load meanwhile.
         threading.Thread(target=load_report_libraries, name="ctg-report-imports", daemon=True).start()
@@ -114,9 +112,23 @@ def build_dbt_assets(dbt_vars: str = "{}") -> dg.AssetsDefinition:
     return _dbt_assets
 
 
-def remove_database(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+def start_marts_anew(settings: Settings) -> None:
+    """Before every mart is rebuilt: the marts file is removed, so that the new one holds each
+    mart once (in the old one, the replaced tables would leave their space free, and published
+    with it). Under DuckDB's locks on the build database and on that file: while another run's
+    dbt or publication uses them, this run stops here, as dbt would stop on the build database,
+    rather than remove the file under it."""
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("drop schema if exists marts cascade")  # the marts of a version that built them here
+        if settings.marts_db.exists():
+            try:
+                duckdb.connect(str(settings.marts_db)).close()
+            except duckdb.Error as error:
+                if isinstance(error, duckdb.IOException) and "lock" in str(error).lower():
+                    raise
+                # Unreadable (cut short by a crash): removed all the same.
+        settings.marts_db.unlink(missing_ok=True)
+        settings.marts_db.with_name(settings.marts_db.name + ".wal").unlink(missing_ok=True)
 
 
 class CtgDbtCliResource(DbtCliResource):

@@ -54,6 +54,19 @@ def test_a_territory_that_is_no_siren_nor_keyword_is_refused_before_anything_run
     assert not warehouse.exists() and not (tmp_path / ".build").exists()
 
 
+def test_a_storage_version_that_is_no_duckdb_version_is_refused_before_anything_runs(tmp_path, monkeypatch):
+    import pytest
+
+    from orchestration.cli import main
+
+    monkeypatch.setenv("CTG_STORAGE_VERSION", "v1")
+    warehouse = tmp_path / "ctg.duckdb"
+    with pytest.raises(SystemExit) as stopped:
+        main(["refresh", "--sample", "--warehouse", str(warehouse)])
+    assert "CTG_STORAGE_VERSION « v1 » : attendu une version DuckDB comme v1.0.0" in str(stopped.value)
+    assert not warehouse.exists() and not (tmp_path / ".build").exists()
+
+
 def test_the_ctg_command_keeps_the_exit_code_and_runs_exit_handlers():
     """`ctg` ends without Python's teardown (os._exit), but not before its threads and exit
     handlers are done, nor with another exit code than the command's."""

@@ -80,3 +80,59 @@ def test_each_checkout_of_the_project_has_its_own_dbt_target_folder(tmp_path, mo
     assert here.parent == settings.build_db.parent and here.name.startswith(f"{settings.build_db.stem}-dbt-")
     monkeypatch.setattr(settings_module, "DBT_PROJECT_DIR", tmp_path / "another_checkout" / "dbt_project")
     assert settings.dbt_target_dir != here and settings.dbt_target_dir.parent == here.parent
+
+
+def marts_settings(tmp_path):
+    import duckdb
+
+    from orchestration.settings import Settings
+
+    settings = Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    settings.build_db.parent.mkdir(parents=True)
+    duckdb.connect(str(settings.build_db)).close()
+    with duckdb.connect(str(settings.marts_db)) as con:
+        con.execute("create schema marts; create table marts.indicateurs as select 1 as valeur")
+    settings.marts_db.with_name(settings.marts_db.name + ".wal").write_bytes(b"")
+    return settings
+
+
+def test_a_whole_rebuild_starts_a_new_marts_file(tmp_path):
+    import duckdb
+
+    from orchestration.transform.dbt import start_marts_anew
+
+    settings = marts_settings(tmp_path)
+    with duckdb.connect(str(settings.build_db)) as con:  # where an earlier version built the marts
+        con.execute("create schema marts; create table marts.indicateurs as select 1 as valeur")
+    start_marts_anew(settings)
+    assert not settings.marts_db.exists() and not settings.marts_db.with_name(settings.marts_db.name + ".wal").exists()
+    with duckdb.connect(str(settings.build_db)) as con:
+        assert con.execute("select count(*) from duckdb_schemas() where schema_name = 'marts'").fetchone() == (0,)
+    settings.marts_db.write_bytes(b"cut short by a crash")  # unreadable: removed all the same
+    start_marts_anew(settings)
+    assert not settings.marts_db.exists()
+
+
+def test_the_marts_file_another_run_uses_is_not_removed(tmp_path):
+    """A run of the Dagster daemon starting while `ctg refresh` publishes: it stops on DuckDB's
+    lock, as dbt would on the build database, and the marts file stays whole."""
+    import subprocess
+    import sys
+
+    import duckdb
+    import pytest
+
+    from orchestration.transform.dbt import start_marts_anew
+
+    settings = marts_settings(tmp_path)
+    for held in (settings.marts_db, settings.build_db):
+        holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, sys; con = duckdb.connect({str(held)!r}); "
+                                   "print('ok', flush=True); sys.stdin.read()"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "ok"
+            with pytest.raises(duckdb.IOException, match="lock"):
+                start_marts_anew(settings)
+        finally:
+            holder.communicate("")
+        assert settings.marts_db.exists()

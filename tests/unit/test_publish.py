@@ -1,4 +1,8 @@
 import hashlib
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -222,3 +226,67 @@ def test_readers_of_the_parquet_folder_never_find_it_absent(tmp_path):
     assert missing == [] and parquet.is_symlink()
     assert duckdb.sql(f"select valeur from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(4,)]
     assert entries(wh) == ["<version>", "ctg.duckdb", "ctg_parquet"]  # the earlier versions are gone
+
+
+@pytest.mark.parametrize(("tables", "said"), [
+    (["indicateurs", "indicateurs__dbt_tmp"], "autre chose que les tables des marts"),  # left by a killed dbt
+    (["indicateurs", "ancien_mart"], "autre chose que les tables des marts"),  # a model since removed
+    (["indicateurs"], "ne contient pas marts.territoires"),  # a mart a failed run did not rebuild
+])
+def test_the_marts_file_must_hold_the_project_s_marts_and_only_them(tmp_path, tables, said):
+    warehouse, before = published_good_warehouse(tmp_path)
+    marts = tmp_path / "build-marts.duckdb"
+    build_with_mart(marts, 1)
+    with duckdb.connect(str(marts)) as con:
+        for table in tables[1:]:
+            con.execute(f"create table marts.{table} as select 1 as x")
+    with pytest.raises(PublicationError, match=said):
+        publish(marts, warehouse, tmp_path / "wh" / "parquet", expected={"marts.indicateurs", "marts.territoires"})
+    assert sha256(warehouse) == before
+
+
+def test_a_marts_file_mostly_free_space_is_published_compact(tmp_path):
+    """Marts replaced by a partial run leave their blocks free: the published copy is written
+    without them (and the marts file with it), not twice the size."""
+    marts = tmp_path / "build-marts.duckdb"
+    build_with_mart(marts, 1)
+    with duckdb.connect(str(marts)) as con:
+        con.execute("create table marts.remplace as select range::double as valeur, md5(range::varchar) as texte "
+                    "from range(300000)")
+    with duckdb.connect(str(marts)) as con:  # written after it: its blocks come later in the file
+        con.execute("create table marts.territoires as select range as code from range(1000)")
+    bloated = marts.stat().st_size
+    with duckdb.connect(str(marts)) as con:
+        con.execute("drop table marts.remplace")
+    assert marts.stat().st_size == bloated  # the free blocks stay in the file
+    publication = publish(marts, tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet")
+    assert publication.tables == {"marts.indicateurs": 1, "marts.territoires": 1000}
+    assert publication.size_bytes < bloated / 4 and marts.stat().st_size < bloated / 4
+    with duckdb.connect(str(publication.warehouse), read_only=True) as con:
+        assert con.execute("select valeur from marts.indicateurs").fetchone() == (1.0,)
+
+
+UV = shutil.which("uv") or str(Path(__file__).resolve().parents[2] / ".tools" / "uv" / "bin" / "uv")
+
+
+@pytest.mark.skipif(not Path(UV).exists(), reason="uv is not installed (make install puts it in .tools/uv)")
+def test_the_published_copy_keeps_the_marts_file_s_storage_version_after_its_wal(tmp_path):
+    """dbt creates the marts file in v1.0.0 (the profile's attach); changes dbt left in its
+    write-ahead log are checkpointed by publication in that version: DuckDB 1.1 reads the copy."""
+    marts = tmp_path / "build-marts.duckdb"
+    with duckdb.connect() as con:
+        con.execute("attach ? as m (storage_version 'v1.0.0')", [str(marts)])
+        con.execute("create schema m.marts; create table m.marts.indicateurs as select 1.0::double as valeur")
+    with duckdb.connect(str(marts)) as con:
+        con.execute("pragma disable_checkpoint_on_shutdown")
+        con.execute("set checkpoint_threshold = '1GB'")
+        con.execute("insert into marts.indicateurs select range from range(1000)")
+    publication = publish(marts, tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet")
+    read = ("import sys, duckdb; print(duckdb.connect(sys.argv[1], read_only=True)"
+            ".execute('select count(*) from marts.indicateurs').fetchone()[0])")
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    done = subprocess.run([UV, "run", "--no-project", "--python", python, "--with", "duckdb==1.1.3", "python", "-c", read,
+                           str(publication.warehouse)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "VIRTUAL_ENV": ""}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1001"]
