@@ -19,7 +19,7 @@ from ingest.errors import ContractError
 from ingest.load import ensure_table
 from ingest.pipeline import IngestReport, display_path, ingest_source
 from ingest.registry import SOURCE_LIST, SOURCES, SourceSpec
-from ingest.sources.territory import parse_territory_spec, resolve_territories
+from ingest.sources.territory import parse_territory_spec, resolve_territories, territory_rows
 from orchestration.resources import BUILD_DB_POOL, CtgSettingsResource
 from orchestration.settings import DEFAULT_TERRITORY
 from orchestration.status import OVERDUE_AFTER_DAYS, newest_arrivals, overdue_days
@@ -175,18 +175,7 @@ def build_territory_asset(sources: list[SourceSpec]) -> dg.AssetsDefinition:
             origin = composition_file or "référentiel intégré"
             spec = parse_territory_spec(settings.territory_epci, settings.departement)
             territories = resolve_territories(spec, composition, cog, origin, DEFAULT_TERRITORY)
-            frame = pd.concat(
-                [
-                    territory.communes.assign(
-                        dep_comparaison=territory.dep_code,
-                        dep_comparaison_libelle=territory.dep_libelle,
-                        origine=territory.origin,
-                        est_principal=index == 0,
-                    )
-                    for index, territory in enumerate(territories)
-                ],
-                ignore_index=True,
-            )
+            frame = territory_rows(territories)
             report.violations = quality.validate(quality.TERRITORY_RULES, frame.assign(ligne=range(2, len(frame) + 2)), origin)
         except ContractError as error:
             report.violations = error.violations

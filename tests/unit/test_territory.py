@@ -9,6 +9,7 @@ from ingest.sources.territory import (
     read_epci_composition,
     resolve_territories,
     resolve_territory,
+    territory_rows,
 )
 
 
@@ -124,6 +125,17 @@ def test_all_in_departement_takes_each_epci_of_the_departement_the_default_conve
     # The first SIREN written is the principal territory, whatever else is asked.
     mixed = resolve_territories(parse_territory_spec("246200364,all"), composition, None, "c.xlsx")
     assert [t.epci_siren for t in mixed] == ["246200364", "200000002", "246200729"]
+
+
+def test_the_territory_table_has_each_territory_s_communes_with_its_departement_the_principal_first(tmp_path):
+    territories = resolve_territories(parse_territory_spec("246200364,all"), composition_of_three_epcis(tmp_path),
+                                      None, "c.xlsx")
+    rows = territory_rows(territories)
+    assert rows[["code_commune", "epci_siren", "dep_comparaison", "est_principal"]].values.tolist() == [
+        ["62193", "246200364", "62", True], ["62548", "246200364", "62", True],
+        ["59001", "200000002", "59", False], ["59002", "200000002", "59", False], ["62002", "200000002", "59", False],
+        ["62160", "246200729", "62", False]]
+    assert set(rows["origine"]) == {"c.xlsx"} and rows["epci_libelle"].iloc[0] == "CA Grand Calais Terres et Mers"
 
 
 def test_all_without_the_composition_file_says_what_to_drop():
