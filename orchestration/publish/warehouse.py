@@ -72,6 +72,7 @@ def compact_marts(con: duckdb.DuckDBPyConnection, marts_db: Path, token: str) ->
     try:
         con.execute(f"attach ? as compact (storage_version '{storage_version()}')", [str(compact)])
         con.execute("copy from database marts_file to compact")
+        con.execute("checkpoint compact")  # raises if it cannot be written whole (a full disk)
         con.execute("detach compact")
         con.execute("detach marts_file")
         os.replace(compact, marts_db)
@@ -104,6 +105,8 @@ def publish(marts_db: Path, warehouse: Path, parquet_dir: Path, expected: set[st
     staging_file = warehouse.with_name(f".{warehouse.name}.{token}.tmp")
     staging_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{token}.tmp")
     tables: dict[str, int] = {}
+    for leftover in marts_db.parent.glob(f".{marts_db.name}.*.compact*"):  # a compaction killed midway
+        leftover.unlink(missing_ok=True)
     if not marts_db.is_file():
         raise NothingToPublish(f"aucun fichier de marts {marts_db} : les modèles dbt n'ont pas été construits ; "
                                "publication refusée, l'entrepôt publié est conservé tel quel")
@@ -135,9 +138,12 @@ def publish(marts_db: Path, warehouse: Path, parquet_dir: Path, expected: set[st
                         f"{name} est vide : aucun indicateur calculé (aucun extrait reconnu ou chargé) ; "
                         "publication refusée, l'entrepôt publié est conservé tel quel"
                     )
-            [(total, free)] = con.execute("select total_blocks, free_blocks from pragma_database_size() "
-                                          "where database_name = 'marts_file'").fetchall()
-            if free > MAX_FREE_SHARE * total:
+            # What the file holds beyond its used blocks (DuckDB's free-block count may include
+            # blocks already cut from the file's end).
+            [(block_size, used)] = con.execute("select block_size, used_blocks from pragma_database_size() "
+                                               "where database_name = 'marts_file'").fetchall()
+            size = marts_db.stat().st_size
+            if size - used * block_size > MAX_FREE_SHARE * size:
                 compact_marts(con, marts_db, token)
             con.execute("detach marts_file")
         shutil.copyfile(marts_db, staging_file)

@@ -124,7 +124,7 @@ def start_marts_anew(settings: Settings) -> None:
             try:
                 duckdb.connect(str(settings.marts_db)).close()
             except duckdb.Error as error:
-                if isinstance(error, duckdb.IOException) and "lock" in str(error).lower():
+                if isinstance(error, duckdb.IOException) and "could not set lock" in str(error).lower():
                     raise
                 # Unreadable (cut short by a crash): removed all the same.
         settings.marts_db.unlink(missing_ok=True)
