@@ -89,9 +89,9 @@ class PublicationError(RuntimeError):
 
 # Names dbt gives a table while it replaces it: left in the marts file by a run killed meanwhile.
 DBT_INTERMEDIATE = re.compile(r"__dbt_(tmp|backup)$")
-# Above this share of free blocks (marts replaced by a partial run of the Dagster UI), the
-# marts file is written again compactly before it is copied: nationally, 10 s instead of 1 s,
-# rather than a published file up to twice its size. (After a year-incremental refresh,
+# Above this share of the marts file not in use (marts replaced by a partial run of the
+# Dagster UI), it is written again compactly before it is copied: nationally, 10 s instead of
+# 1 s, rather than a published file up to twice its size. (After a year-incremental refresh,
 # DuckDB reuses the blocks the deleted years freed: 12 % free after three in a row.)
 MAX_FREE_SHARE = 0.4
 
