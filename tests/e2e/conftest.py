@@ -84,7 +84,9 @@ def refreshed(tmp_path_factory, isolated_env):
     (landing / "dossiers_fictifs_2023.csv").write_text(GOOD, encoding="utf-8")
     (landing / "permis_louer" / "permis_louer_wimereux.csv").write_text(PERMIS_OUTSIDE_PERIMETER, encoding="cp1252")
     (landing / "suivi" / "suivi_correction_2024.csv").write_text(FOLLOW_UP_CORRECTION, encoding="utf-8")
-    warehouse = root / "warehouse" / "ctg.duckdb"
+    # A quote in the warehouse folder, as real folder names have: the build database, the marts
+    # file dbt attaches and the published file all live there.
+    warehouse = root / "Communauté d'agglomération" / "ctg.duckdb"
     dagster_home = root / "dagster"
     dagster_home.mkdir()
     isolated_env.setenv("DAGSTER_HOME", str(dagster_home))
