@@ -141,8 +141,9 @@ def checked_text(path: Path) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class PlainLayout:
-    """A delimited text that DuckDB can read as it is: a header, then a record per line with
-    as many fields as the header, no quote, no blank line (see `plain_layout`)."""
+    """A delimited text that DuckDB may read as it is: a header, then (if the reader's strict
+    scan agrees) a record per line, no quote. `records` counts the lines after the header: a
+    scan that returns fewer rows met a blank line, which DuckDB skips (see `plain_layout`)."""
 
     header: list[str]
     separator: str
@@ -152,22 +153,23 @@ class PlainLayout:
 
 
 def plain_layout(path: Path, separators: str = ";,") -> PlainLayout | None:
-    """The layout of a file whose structure needs no checking record by record, or None (then
+    """The layout of a file whose structure DuckDB can check record by record, or None (then
     read_text_table reads it, and names the line of anything wrong). Nearly every extract as
-    published is plain: a national file is then read by DuckDB, not by Python."""
+    published is plain: a national file is then read by DuckDB, not by Python.
+
+    The reader's scan must be strict (a record with a field too many or too few fails it), and
+    compare its row count with `records`; a record of separators only is its to send back."""
     text, encoding = checked_text(path)
     if '"' in text or text.count("\r") != text.count("\r\n"):
         return None
-    lines = text.removesuffix("\n").split("\n")
-    header_text = lines[0].removesuffix("\r")
+    body = text.removesuffix("\n")
+    header_text = body.split("\n", 1)[0].removesuffix("\r")
     separator = sniff_separator(header_text, separators)
     header = [cell.strip() for cell in header_text.split(separator)]
-    if len(lines) < 2 or "" in header or len({name.lower() for name in header}) < len(header):
+    records = body.count("\n")
+    if records < 1 or "" in header or len({name.lower() for name in header}) < len(header):
         return None
-    width = len(header) - 1
-    if any(line.count(separator) != width or not line.replace(separator, "").strip() for line in lines[1:]):
-        return None  # a field too many or too few, or a blank line
-    return PlainLayout(header, separator, len(lines) - 1, encoding, text)
+    return PlainLayout(header, separator, records, encoding, text)
 
 
 def _rows_and_lines(path: Path, text: str, separator: str) -> tuple[list[list[str]], list[int] | range, int]:

@@ -73,25 +73,49 @@ def ensure_loads_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"alter table {LOADS_TABLE} add column if not exists chiffres varchar")
 
 
+LOAD_COLUMNS = ("source_file", "file_hash", "loaded_at")  # added to every raw table
+
+
+def declared_columns(columns: str) -> list[str]:
+    """The declared columns ("name type [not null]"), split on commas outside parentheses."""
+    return [part.strip() for part in re.split(r",(?![^()]*\))", columns)]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    schema, name = table.split(".")
+    return {row[0].lower() for row in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchall()}
+
+
+def layout_outdated(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> bool:
+    """Whether `table` has a column it no longer declares: rows in the layout of an older
+    version (the CAF legacy files' rows were one per commune and variable until 2026-11)."""
+    declared = {column.split()[0].lower() for column in declared_columns(columns)}
+    return bool(table_columns(con, table) - declared - set(LOAD_COLUMNS))
+
+
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> None:
     """Create a raw table with its declared columns, so that dbt finds it even when empty
     (a landing folder without this source refreshes everything else).
 
     A build database made by an older version may lack a column declared since (a reader that
     learnt an optional column): it is added, and the table's loads are forgotten so that the
-    files still in the landing folder are read again and fill it."""
+    files still in the landing folder are read again and fill it. A table in an older layout
+    (`layout_outdated`) cannot be converted: it is emptied, and its loads forgotten likewise
+    (`ctg refresh` first reloads its files from the archive)."""
     ensure_loads_table(con)
+    if layout_outdated(con, table, columns):
+        con.execute("begin transaction")  # never a ledger naming loads of a table dropped
+        con.execute(f"drop table {table}")
+        con.execute(f"delete from {LOADS_TABLE} where table_name = ?", [table])
+        con.execute("commit")
     con.execute(
         f"create table if not exists {table} ({columns}, "
         "source_file varchar not null, file_hash varchar not null, loaded_at timestamptz not null)"
     )
-    schema, name = table.split(".")
-    present = {row[0] for row in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchall()}
-    # Declared columns are "name type [not null]", split on commas outside parentheses.
-    declared = [part.strip() for part in re.split(r",(?![^()]*\))", columns)]
-    missing = [column for column in declared if column.split()[0] not in present]
+    present = table_columns(con, table)
+    missing = [column for column in declared_columns(columns) if column.split()[0].lower() not in present]
     for column in missing:
         nullable = NOT_NULL.sub("", column)  # the rows already loaded have no value for it
         con.execute(f"alter table {table} add column {nullable}")

@@ -225,25 +225,22 @@ SOURCE_LIST = [
     SourceSpec(
         name="caf_legacy",
         label="CAF fichiers communaux historiques",
-        description="Fichiers communaux historiques de la CAF (NIVCOMTOTAL, ConfigFamiliale, ...), format long.",
-        columns=(
-            "theme varchar not null, annee integer not null, code_commune varchar not null, "
-            "libelle_commune varchar, est_special boolean not null, variable varchar not null, "
-            "valeur bigint, ligne bigint not null"
-        ),
+        description=("Fichiers communaux historiques de la CAF (NIVCOMTOTAL, ConfigFamiliale, ...) : une ligne par "
+                     "commune, les variables du thème dans les colonnes v01, v02..."),
+        columns=caf_legacy.RAW_COLUMNS,
         recognise=legacy_extract,
         read=lambda e: caf_legacy.read_legacy_file(e.path, caf_legacy.THEMES[e.theme], e.year),
         unit=lambda e, _frame: (f"{e.theme}/{e.year}", {"theme": e.theme, "annee": e.year}),
         unit_from_name=True,
         suite=lambda e, frame: [*caf_legacy.THEMES[e.theme].suite(caf_legacy.variables_of(frame)),
                                 *quality.plausible_counts(caf_legacy.variables_of(frame))],
-        rows=lambda e, frame: caf_legacy.to_long(frame, caf_legacy.THEMES[e.theme]),
-        same_figures_columns=("code_commune", "variable", "valeur"),
+        rows=lambda e, frame: caf_legacy.to_raw(frame, caf_legacy.THEMES[e.theme]),
+        same_figures_columns=("code_commune", "variables_fichier", *caf_legacy.VALUE_COLUMNS),
         masking="cellule vide = secret statistique (moins de 5)",
         lists_variables=True,
         yearly=True,
         staging=tuple(
-            CommuneModel(f"stg_caf__{t.theme}", tuple(t.required + t.optional), LEGACY_PREFIXES.get(t.theme))
+            CommuneModel(f"stg_caf__{t.theme}", tuple(t.variables), LEGACY_PREFIXES.get(t.theme))
             for t in caf_legacy.THEME_LIST
         ),
     ),

@@ -1,37 +1,22 @@
 {#
-  Pivot one theme of the long raw table of CAF legacy files back to one row per commune and
-  year. A masked cell (statistical secrecy) stays NULL; special rows (XXXXX, 99999, empty) are
-  left out here and counted by the ingest step.
+  One theme of the raw table of CAF legacy files: one row per commune and year (a year of a
+  theme is one file, whose communes the ingest step checks are listed once). `variables` are
+  all the theme's variables, in order: the raw table holds the first in v01, the second in v02
+  (ingest/sources/caf_legacy.py, VALUE_COLUMNS). A masked cell (statistical secrecy) stays
+  NULL; special rows (XXXXX, 99999, empty) are left out here and counted by the ingest step.
 #}
 {% macro pivot_caf_legacy(theme, variables) %}
     select
-        communes.*,
-        files.variables_presentes,
-        files.source_libelle
-    from (
-        select
-            code_commune,
-            annee,
-            any_value(libelle_commune) as libelle_commune,
-            {% for variable in variables %}
-            max(valeur) filter (where variable = '{{ variable }}') as {{ variable }}{% if not loop.last %},{% endif %}
-            {% endfor %}
-        from {{ source('raw', 'caf_legacy') }}
-        where theme = '{{ theme }}' and not est_special
-        group by code_commune, annee
-    ) as communes
-    -- A year of a theme is one file, whose rows list the same variables for every commune:
-    -- listed once per file, not once per commune (a list per group was 80 % of the pivot).
-    inner join (
-        select
-            annee,
-            list(distinct variable) as variables_presentes,
-            'CAF ' || any_value(source_file) || ' (31/12/' || annee || ')' as source_libelle
-        from {{ source('raw', 'caf_legacy') }}
-        where theme = '{{ theme }}' and not est_special
-        group by annee
-    ) as files
-        on communes.annee = files.annee
+        code_commune,
+        annee,
+        libelle_commune,
+        {% for variable in variables %}
+        {{ "v%02d" | format(loop.index) }} as {{ variable }},
+        {% endfor %}
+        string_split(variables_fichier, ',') as variables_presentes,
+        'CAF ' || source_file || ' (31/12/' || annee || ')' as source_libelle
+    from {{ source('raw', 'caf_legacy') }}
+    where theme = '{{ theme }}' and not est_special
 {% endmacro %}
 
 {# Sum of parts that may be masked: NULL only when every part is masked. #}

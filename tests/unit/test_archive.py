@@ -13,6 +13,7 @@ from ingest.archive import Archive, replay
 from ingest.discovery import discover
 from ingest.pipeline import ingest_source
 from ingest.registry import SOURCE_LIST, SOURCES
+from ingest.sources.caf_legacy import THEMES
 from orchestration.cli import main, restore_from_archive
 from orchestration.settings import SAMPLE_DIR, Settings
 
@@ -42,11 +43,12 @@ def raw_tables(build_db, skip=()) -> dict[str, list]:
     return contents
 
 
-def legacy_value(build_db, year=2018, commune="62075", variable="nb_pers_par_foyer_alloc"):
+def legacy_value(build_db, year=2018, commune="62075", variable="nb_pers_par_foyer_alloc", theme="nivcomtotal"):
+    column = THEMES[theme].value_column(variable)
     with duckdb.connect(str(build_db), read_only=True) as con:
         return con.execute(
-            "select valeur, source_file from raw.caf_legacy where annee = ? and code_commune = ? and variable = ?",
-            [year, commune, variable]).fetchone()
+            f"select {column}, source_file from raw.caf_legacy where theme = ? and annee = ? and code_commune = ?",
+            [theme, year, commune]).fetchone()
 
 
 # A few files of each kind: named by theme and year, by folder year, corrected in arrival order

@@ -5,7 +5,7 @@ import pytest
 
 from ingest import quality
 from ingest.errors import ContractError
-from ingest.sources.caf_legacy import THEMES, match_file_name, read_legacy_file, to_long, variables_of
+from ingest.sources.caf_legacy import THEME_LIST, THEMES, VALUE_COLUMNS, match_file_name, read_legacy_file, to_raw, variables_of
 
 NIVCOM = THEMES["nivcomtotal"]
 HEADER = "Communes;Codes_Insee;NB_Pers_par_Foyer_Alloc;NB_Enfants\n"
@@ -39,8 +39,8 @@ def test_cp1252_lower_case_and_reordered_columns_read_like_the_clean_file(write_
         "b/nivcomtotal2013.csv", "communes;codes_insee;nb_enfants;nb_pers_par_foyer_alloc\nÉquihen-Plage;62300;700;1500\n",
         encoding="cp1252",
     )
-    left = to_long(read_legacy_file(clean, NIVCOM, 2013), NIVCOM).to_frame().sort_values("variable").reset_index(drop=True)
-    right = to_long(read_legacy_file(variant, NIVCOM, 2013), NIVCOM).to_frame().sort_values("variable").reset_index(drop=True)
+    left = to_raw(read_legacy_file(clean, NIVCOM, 2013), NIVCOM).to_frame()
+    right = to_raw(read_legacy_file(variant, NIVCOM, 2013), NIVCOM).to_frame()
     pd.testing.assert_frame_equal(left, right)
     assert left.libelle_commune.iloc[0] == "Équihen-Plage"
 
@@ -183,3 +183,72 @@ def test_a_file_duckdb_finds_a_problem_in_is_read_again_to_name_its_line(write_f
     violation = error.value.violations[0]
     assert violation.rule == rule
     assert violation.line == text.rstrip("\n").count("\n") + 1  # the last line
+
+
+@pytest.mark.parametrize("text", [
+    CONFIG_HEADER + "\n" + config_row("Boulogne", "62160") + ";4\n",  # a field too many
+    CONFIG_HEADER + "\n" + config_row("Boulogne", "62160").rsplit(";", 1)[0] + "\n",  # a field too few
+    CONFIG_HEADER + "\n" + config_row("Boulogne", "62160") + "\n" + ";" * (len(CONFIG.required) + 1) + "\n",
+    CONFIG_HEADER + "\n" + config_row("Boulogne", "62160") + "\n" + " ;\u00a0" + ";" * len(CONFIG.required) + "\n",
+    CONFIG_HEADER + "\n" + config_row("Boulogne", "62160") + "\n   \n",  # spaces only
+    CONFIG_HEADER + "\n" + config_row("Boulogne", "62160") + "\n\n",  # a blank last line
+])
+def test_a_record_duckdb_cannot_read_as_it_is_goes_to_the_python_reader(write_file, monkeypatch, text):
+    """Fields too many or too few, lines of separators or blanks: the Python reader's verdict
+    (a frame without the blank line, or the line named), never DuckDB's."""
+    from ingest.csvfile import plain_layout
+    from ingest.sources import caf_legacy
+
+    path = write_file("ConfigFamiliale2018.csv", text)
+    layout = plain_layout(path)
+    assert layout is None or caf_legacy.read_plain_legacy_file(path, layout, CONFIG, 2018) is None
+    monkeypatch.setattr(caf_legacy, "plain_layout", lambda _path: None)
+    try:
+        slow = read_legacy_file(path, CONFIG, 2018)
+    except ContractError:
+        return
+    assert list(slow.code_commune) == ["62160"]
+
+
+def test_raw_rows_put_each_variable_in_its_theme_column_and_list_the_file_variables(write_file):
+    theme = THEMES["rsa"]  # required nb_allocataires, nb_allocataire_rsa; dont_rsa_jeune third
+    path = write_file("RSACom2018.csv", "Communes;Codes_Insee;NB_allocataire_RSA;Dont_RSA_jeune;NB_allocataires\n"
+                                        "Outreau;62643;300;;2100\nNon localisé;XXXXX;5;1;9\n")
+    rows = to_raw(read_legacy_file(path, theme, 2018), theme).to_frame()
+    assert list(rows.columns) == ["theme", "annee", "code_commune", "libelle_commune", "est_special", "ligne",
+                                  "variables_fichier", *VALUE_COLUMNS]
+    outreau = rows.set_index("code_commune").loc["62643"]
+    assert (outreau.theme, outreau.v01, outreau.v02) == ("rsa", 2100, 300)
+    assert pd.isna(outreau.v03)  # masked: dont_rsa_jeune is listed
+    assert pd.isna(outreau.v04)  # absent: rsa_socle_non_majore is not
+    assert outreau.variables_fichier == "nb_allocataires,nb_allocataire_rsa,dont_rsa_jeune"
+    assert rows.est_special.tolist() == [False, True]
+
+
+# The order of a theme's variables is the layout of the rows already loaded (v01, v02...):
+# a variable is only ever appended. Changing an order here silently swaps loaded figures.
+LOADED_ORDER = {
+    "nivcomtotal": ["nb_pers_par_foyer_alloc", "nb_enfants", "nb_enfants_0_2_ans", "nb_enfants_3_5_ans"],
+    "config_familiale": ["nb_allocataires", "coup_0_enf", "coup_1_enf", "coup_2_enf", "coup_3_enf", "coup_4plus_enf",
+                         "homme_isole", "femme_isolee", "mono_1_enf", "mono_2_enf", "mono_3_enf", "mono_4plus_enf"],
+    "tranche_age": ["nb_allocataires", "all0a19", "all20a24", "all25a29", "all30a39", "all40a49", "all50a54",
+                    "all55a59", "all60a64", "all65a69", "all70ax", "allagex", "all50a59", "all60ax"],
+    "enfant_age": ["nb_enfants_0_2_ans", "nb_enfants_3_5_ans", "nb_enfants_6_11_ans", "nb_enfants_12_15_ans",
+                   "nb_enfants_16_17_ans", "nb_enfants_18_19_ans", "nb_enfants_20_24_ans", "nb_enfants"],
+    "rsa": ["nb_allocataires", "nb_allocataire_rsa", "dont_rsa_jeune", "rsa_socle_non_majore", "rsa_socle_majore",
+            "rsa_activite"],
+    "aah": ["nb_allocataires", "all_aah"],
+    "aeeh": ["nb_enfant_aeeh", "aeeh_0a2", "aeeh_3a5", "aeeh_6a11", "aeeh_12a15", "aeeh_16a17", "aeeh_18a20"],
+    "bas_revenu": ["all_bas_revenu", "nb_allocataires_ress", "pers_bas_revenu", "nb_pers_couv_ress"],
+    "dependance": ["nb_allocataires", "tr50pfrb", "tr100pfrb"],
+    "paje": ["nb_allocataires", "all_paje", "all_prim", "all_basep", "all_cmg", "all_cmg_asma", "all_cmg_dom",
+             "all_cmg_a", "all_clca_colca"],
+    "logement": ["nb_allocataires", "total_allocataires_logement", "total_alf", "total_als", "total_apl"],
+}
+
+
+def test_theme_variables_are_only_ever_appended():
+    for theme in THEME_LIST:
+        loaded = LOADED_ORDER[theme.theme]
+        assert theme.variables[:len(loaded)] == loaded, f"{theme.theme}: append new variables, never reorder"
+    assert len(VALUE_COLUMNS) == max(len(t.variables) for t in THEME_LIST)
