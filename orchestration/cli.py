@@ -331,6 +331,8 @@ def refresh(args: argparse.Namespace, sources: list[SourceSpec] | None = None) -
         set_aside_unreadable_build(settings)
         if not settings.build_db.exists():
             restore_from_archive(settings, sources)
+        elif outdated := outdated_sources(settings, sources):
+            restore_from_archive(settings, outdated, whole=False)
         if nothing_to_compute(settings, sources):
             return 1
         return run_refresh(settings, rebuilt=args.rebuild, sources=sources)
@@ -395,17 +397,33 @@ def archive_has_files(settings: Settings) -> bool:
     return bool(Archive(settings.archive_dir).entries())
 
 
-def restore_from_archive(settings: Settings, sources: list[SourceSpec]) -> None:
+def outdated_sources(settings: Settings, sources: list[SourceSpec]) -> list[SourceSpec]:
+    """Sources whose raw table an earlier version laid out otherwise (ingest.load.layout_outdated)."""
+    import duckdb
+
+    from ingest.load import layout_outdated
+
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        return [spec for spec in sources if layout_outdated(con, spec.table, spec.columns)]
+
+
+def restore_from_archive(settings: Settings, sources: list[SourceSpec], whole: bool = True) -> None:
     """An empty build database (--rebuild, first run, lost or cut-short file) is filled again
-    from the archive, in arrival order, before the run reads the landing folder."""
+    from the archive, in arrival order, before the run reads the landing folder. Not `whole`:
+    only `sources`' tables are reloaded (their layout changed: `outdated_sources`)."""
     from ingest.archive import Archive, replay
     from ingest.pipeline import ingest_source
 
     archive = Archive(settings.archive_dir)
-    if not (entries := archive.entries()):
+    names = {spec.name for spec in sources}
+    if not (entries := [entry for entry in archive.entries() if entry.source in names]):
         return
-    say(f"base de construction reconstruite à partir de l'archive {archive.root} ({len(entries)} fichier(s) chargés)…")
-    for entry in archive.missing():
+    if whole:
+        say(f"base de construction reconstruite à partir de l'archive {archive.root} ({len(entries)} fichier(s) chargés)…")
+    else:
+        say(f"tables brutes au format d'une version précédente ({', '.join(spec.label for spec in sources)}) : "
+            f"rechargées à partir de l'archive {archive.root} ({len(entries)} fichier(s))…")
+    for entry in [entry for entry in archive.missing() if entry.source in names]:
         say(f"  archive : contenu absent de l'archive, non rechargé : {entry.path} ({entry.sha256[:12]}) ; "
             "redéposez le fichier dans le dossier d'arrivée")
     labels = {spec.name: spec.label for spec in sources}

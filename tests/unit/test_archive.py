@@ -14,7 +14,7 @@ from ingest.discovery import discover
 from ingest.pipeline import ingest_source
 from ingest.registry import SOURCE_LIST, SOURCES
 from ingest.sources.caf_legacy import THEMES
-from orchestration.cli import main, restore_from_archive
+from orchestration.cli import main, outdated_sources, restore_from_archive
 from orchestration.settings import SAMPLE_DIR, Settings
 
 LEGACY = SOURCES["caf_legacy"]
@@ -195,3 +195,41 @@ def test_a_line_torn_by_a_crash_is_ignored(tmp_path, landing):
     with archive.index.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps({"action": "charge", "sha256": "ab"})[:20])  # power lost mid-line
     assert len(archive.entries()) == count
+
+
+# The DDL of raw.caf_legacy until 2026-11: one row per commune and variable.
+LONG_LEGACY = ("theme varchar not null, annee integer not null, code_commune varchar not null, "
+               "libelle_commune varchar, est_special boolean not null, variable varchar not null, "
+               "valeur bigint, ligne bigint not null")
+
+
+def test_a_raw_table_in_an_earlier_layout_is_reloaded_from_the_archive(landing, tmp_path, capfd):
+    """A build database of an earlier version, its legacy rows long: `ctg refresh` reloads them
+    from the archive into the current layout, even once the files left the landing folder; the
+    other sources' rows and loads stay."""
+    settings = Settings(landing_dir=landing, warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+    archive = Archive(settings.archive_dir)
+    sample_subset(landing, SUBSET[2:3])  # a population file too
+    for spec in (LEGACY, SOURCES["insee_populations_legales"]):
+        ingest_source(spec, discover(landing), settings.build_db, tmp_path / "q", True, log=lambda _l: None,
+                      archive=archive)
+    with duckdb.connect(str(settings.build_db)) as con:  # what the earlier version left
+        con.execute("drop table raw.caf_legacy")
+        con.execute(f"create table raw.caf_legacy ({LONG_LEGACY}, source_file varchar not null, "
+                    "file_hash varchar not null, loaded_at timestamptz not null)")
+        con.execute("insert into raw.caf_legacy values ('nivcomtotal', 2018, '62075', 'Baincthun', false, "
+                    "'nb_pers_par_foyer_alloc', 657, 2, 'NIVCOMTOTAL2018.csv', 'x', now())")
+        populations = con.execute("select count(*) from raw.insee_populations_legales").fetchone()
+    shutil.rmtree(landing / "caf")
+    assert [spec.name for spec in outdated_sources(settings, SOURCE_LIST)] == ["caf_legacy"]
+
+    restore_from_archive(settings, outdated_sources(settings, SOURCE_LIST), whole=False)
+
+    assert "tables brutes au format d'une version précédente (CAF fichiers communaux historiques)" in capfd.readouterr().out
+    assert legacy_value(settings.build_db) == (657, "NIVCOMTOTAL2018.csv")
+    assert legacy_value(settings.build_db, year=2013) is not None
+    assert outdated_sources(settings, SOURCE_LIST) == []
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        assert con.execute("select count(*) from raw.insee_populations_legales").fetchone() == populations
+        loads = dict(con.execute("select table_name, count(*) from raw._chargements group by 1").fetchall())
+    assert loads == {"raw.caf_legacy": 2, "raw.insee_populations_legales": 1}

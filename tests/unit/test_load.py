@@ -84,3 +84,21 @@ def test_a_column_declared_since_the_build_database_was_made_is_added_and_its_fi
         ensure_table(con, "raw.t", "annee integer not null, valeur double, montant decimal(18, 2), nb integer not null")
         replace_unit(con, "raw.t", "2018", {"annee": 2018}, frame(1).drop(columns="code_commune"), "a.csv", "hash-a")
         assert is_loaded(con, "raw.t", "hash-a")  # a second call forgets nothing
+
+
+def test_a_table_in_an_earlier_layout_is_emptied_and_its_loads_alone_forgotten(tmp_path):
+    """A column it no longer declares (the long rows `variable`, `valeur`): the rows cannot be
+    converted, so the table starts anew and its files are read again; other tables keep theirs."""
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        ensure_table(con, "raw.t", "annee integer not null, variable varchar not null, valeur double")
+        replace_unit(con, "raw.t", "2018", {"annee": 2018},
+                     pd.DataFrame({"annee": [2018], "variable": ["v"], "valeur": [1.0]}), "a.csv", "hash-a")
+        ensure_table(con, "raw.other", "annee integer not null")
+        replace_unit(con, "raw.other", "2018", {"annee": 2018}, pd.DataFrame({"annee": [2018]}), "b.csv", "hash-b")
+
+        ensure_table(con, "raw.t", "annee integer not null, v01 bigint")
+
+        assert [row[0] for row in con.execute("describe raw.t").fetchall()] == [
+            "annee", "v01", "source_file", "file_hash", "loaded_at"]
+        assert con.execute("select count(*) from raw.t").fetchone() == (0,)
+        assert not is_loaded(con, "raw.t", "hash-a") and is_loaded(con, "raw.other", "hash-b")
