@@ -417,6 +417,9 @@ def restore_from_archive(settings: Settings, sources: list[SourceSpec], whole: b
     archive = Archive(settings.archive_dir)
     names = {spec.name for spec in sources}
     if not (entries := [entry for entry in archive.entries() if entry.source in names]):
+        if not whole:
+            say(f"tables brutes au format d'une version précédente ({', '.join(spec.label for spec in sources)}) : "
+                "vidées, rechargées à partir du dossier d'arrivée (l'archive n'en a aucun fichier)")
         return
     if whole:
         say(f"base de construction reconstruite à partir de l'archive {archive.root} ({len(entries)} fichier(s) chargés)…")

@@ -6,10 +6,10 @@ their order changes between years. A blank cell is statistical secrecy: it becom
 (masked), never zero.
 
 The reader returns a wide frame (one row per commune, the theme's variables as columns) that
-the theme's Great Expectations suite validates; `to_raw` gives its rows to the shared raw
-table, whose columns are every theme's variables. A national file is read and checked by
-DuckDB in one scan (`read_plain_legacy_file`); Python reads a file again cell by cell only
-when DuckDB finds something to report in it.
+the theme's Great Expectations suite validates; `to_raw` gives its rows to the raw table that
+every theme shares, each variable in its theme's value column (`VALUE_COLUMNS`). A national
+file is read and checked by DuckDB in one scan (`read_plain_legacy_file`); Python reads a
+file again cell by cell only when DuckDB finds something to report in it.
 """
 
 from __future__ import annotations

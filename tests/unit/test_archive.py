@@ -233,3 +233,12 @@ def test_a_raw_table_in_an_earlier_layout_is_reloaded_from_the_archive(landing, 
         assert con.execute("select count(*) from raw.insee_populations_legales").fetchone() == populations
         loads = dict(con.execute("select table_name, count(*) from raw._chargements group by 1").fetchall())
     assert loads == {"raw.caf_legacy": 2, "raw.insee_populations_legales": 1}
+
+
+def test_a_raw_table_in_an_earlier_layout_without_archived_files_is_said_to_reload_from_the_landing(tmp_path, capfd):
+    settings = Settings(landing_dir=tmp_path / "arrivee", warehouse=tmp_path / "ctg.duckdb", territory_epci="246200729")
+
+    restore_from_archive(settings, [LEGACY], whole=False)
+
+    assert ("tables brutes au format d'une version précédente (CAF fichiers communaux historiques) : vidées, "
+            "rechargées à partir du dossier d'arrivée") in capfd.readouterr().out
