@@ -84,25 +84,39 @@ class Warehouse:
     def frame(self, table: str, sql: str, params=()) -> pd.DataFrame | None:
         if table not in self.tables:
             return None
-        return self.principal_rows(self.con.execute(sql, list(params)).df())
+        relation = self.con.sql(sql, params=list(params))
+        keep = self.principal_rows(relation.columns)
+        # Filtered by DuckDB, not in pandas: a national warehouse holds every EPCI's rows
+        # (1.2 million for the themes' series), and only the principal's become a frame.
+        return (relation if keep is None else relation.filter(keep)).df()
 
-    def principal_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def principal_rows(self, columns: list[str]) -> duckdb.Expression | None:
+        """The condition keeping the principal territory's rows, from the columns a query gives."""
         if self.principal is None:
-            return frame
+            return None
         epci, dep, communes = self.principal
-        keep = pd.Series(True, index=frame.index)
-        if {"territoire_niveau", "territoire_code"} <= set(frame.columns):
+        codes = [duckdb.ConstantExpression(code) for code in sorted(communes)]
+        keep = []
+        if {"territoire_niveau", "territoire_code"} <= set(columns):
+            level, code = duckdb.ColumnExpression("territoire_niveau"), duckdb.ColumnExpression("territoire_code")
+
+            def at(name: str, condition: duckdb.Expression) -> duckdb.Expression:  # rows of another level pass
+                return level.isnull() | (level != duckdb.ConstantExpression(name)) | condition
+
             # A NULL code is the convention's own level (marts.evaluation: "the EPCI").
-            level, code = frame["territoire_niveau"], frame["territoire_code"]
-            keep &= code.isna() | (
-                ((level != "commune") | code.isin(communes)) & ((level != "epci") | (code == epci))
-                & ((level != "departement") | (code == dep))
-            )
-        if "code_commune" in frame.columns:
-            keep &= frame["code_commune"].isin(communes)
-        if "est_territoire_principal" in frame.columns:
-            keep &= frame["est_territoire_principal"].fillna(False).astype(bool)
-        return frame[keep].reset_index(drop=True)
+            keep.append(code.isnull() | (at("commune", code.isin(*codes)) & at("epci", code == duckdb.ConstantExpression(epci))
+                                          & at("departement", code == duckdb.ConstantExpression(dep))))
+        if "code_commune" in columns:
+            keep.append(duckdb.ColumnExpression("code_commune").isin(*codes))
+        if "est_territoire_principal" in columns:
+            keep.append(duckdb.CoalesceOperator(duckdb.ColumnExpression("est_territoire_principal"),
+                                                duckdb.ConstantExpression(False)))
+        if not keep:
+            return None
+        condition = keep[0]
+        for other in keep[1:]:
+            condition = condition & other
+        return condition
 
     def close(self) -> None:
         self.con.close()
