@@ -50,12 +50,14 @@ class CommuneModel:
 
     `prefix` names its columns in `int_communes__variables` (`rsa__nb_allocataire_rsa`); a
     model without one is staged but not joined there. `variables` are those the model pivots
-    out of a long raw table (empty when its columns are fixed).
+    out of a long raw table (empty when its columns are fixed). `part` is the value of the
+    source's `part_column` whose rows the model stages (a legacy theme, a portal data set).
     """
 
     model: str
     variables: tuple[str, ...] = ()
     prefix: str | None = None
+    part: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ class SourceSpec:
     # of it changed, a refresh recomputes the year-incremental models from the earliest of them
     # on (orchestration.incremental). Any other source that changed recomputes them whole.
     yearly: bool = False
+    # A yearly source whose rows are of several kinds, each staged by one model (`part`): the
+    # column naming the kind. When only some kinds changed, the models keyed by indicator
+    # recompute only the indicators of those models' prefixes (orchestration.incremental).
+    part_column: str | None = None
 
     @property
     def table(self) -> str:
@@ -109,6 +115,12 @@ class SourceSpec:
     @property
     def asset_key(self) -> list[str]:
         return ["raw", self.name]
+
+    @property
+    def prefixes_by_part(self) -> dict[str, list[str]]:
+        """Each kind of row (`part_column`) → the prefixes of `int_communes__variables` its
+        staging model feeds (none for a kind staged but not joined there)."""
+        return {m.part: [m.prefix] if m.prefix else [] for m in self.staging if m.part is not None}
 
     def __post_init__(self) -> None:
         if self.cadence not in CADENCES:
@@ -239,8 +251,9 @@ SOURCE_LIST = [
         masking="cellule vide = secret statistique (moins de 5)",
         lists_variables=True,
         yearly=True,
+        part_column="theme",
         staging=tuple(
-            CommuneModel(f"stg_caf__{t.theme}", tuple(t.variables), LEGACY_PREFIXES.get(t.theme))
+            CommuneModel(f"stg_caf__{t.theme}", tuple(t.variables), LEGACY_PREFIXES.get(t.theme), part=t.theme)
             for t in caf_legacy.THEME_LIST
         ),
     ),
@@ -269,8 +282,9 @@ SOURCE_LIST = [
         masking="comptes arrondis à 5 par la CAF",
         cadence="mensuelle",
         yearly=True,
+        part_column="jeu",
         staging=tuple(
-            CommuneModel(model, tuple(caf_portal.DATASETS[dataset]["variables"]), prefix)
+            CommuneModel(model, tuple(caf_portal.DATASETS[dataset]["variables"]), prefix, part=dataset)
             for dataset, model, prefix in [
                 ("s_ben_com_f", "stg_caf__portail_beneficiaires", "portail"),
                 ("rsa_s_type_com_f", "stg_caf__portail_rsa_type", None),

@@ -509,8 +509,11 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
         say(f"journal détaillé (sortie de dbt) : {log_file}")
         tables = fingerprinted_tables(sources)
         yearly = tuple(spec.table for spec in sources if spec.yearly)
+        parts = {spec.table: (spec.part_column, spec.prefixes_by_part) for spec in sources
+                 if spec.yearly and spec.part_column}
         with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            result, fingerprints = execute_refresh(job, defs, settings, tables, yearly, incremental=not rebuilt)
+            result, fingerprints = execute_refresh(job, defs, settings, tables, yearly, incremental=not rebuilt,
+                                                   parts=parts)
     problems = failure_report(result, settings)
     published = any(
         event.asset_key is not None and event.asset_key.path == ["published", "warehouse"]
@@ -537,7 +540,7 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
                         if event.asset_key is not None and event.asset_key.path == ["published", "rapport"]), None)
     succeeded = result.success and not problems and published
     record_attempt(settings, started_at, succeeded, published, problems, warnings, report_path)
-    record_build(settings, tables, yearly, succeeded, fingerprints)
+    record_build(settings, tables, yearly, succeeded, fingerprints, parts)
     if succeeded:
         say(f"Terminé en {elapsed:.0f} s : entrepôt publié {settings.warehouse}")
         say(f"rapport : {report_path}")
@@ -584,11 +587,12 @@ class CombinedResult:
 
 
 def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]], yearly: tuple[str, ...],
-                    incremental: bool):
+                    incremental: bool, parts: dict[str, tuple[str, dict[str, list[str]]]] | None = None):
     """The whole job; or, when the build database records a successful refresh of the same
     project and settings (orchestration.incremental), ingestion first, then only the assets
     downstream of the raw tables that changed, publication and the report. Returns the
-    result and, for an incremental refresh, the raw tables' fingerprints taken after ingestion."""
+    result and, for an incremental refresh, the raw tables' fingerprints taken after ingestion.
+    `parts`: the yearly tables fingerprinted per kind of row (incremental.changes)."""
     import dagster as dg
 
     from orchestration import incremental as state
@@ -609,7 +613,7 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
     ingested = run(sorted(ingest_keys))
     if not ingested.success:
         return ingested, None
-    changes = state.changes(settings, list(tables), yearly)
+    changes = state.changes(settings, list(tables), yearly, parts)
     if changes is None:  # the record vanished meanwhile: everything, to be safe
         return CombinedResult([ingested, run(sorted(graph.materializable_asset_keys - ingest_keys))]), None
     changed_keys = [dg.AssetKey(tables[table]) for table in sorted(changes.tables)]
@@ -619,12 +623,14 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
     all_models = [key for key in graph.materializable_asset_keys if key not in ingest_keys and key.path[0] != "published"]
     say(f"rafraîchissement incrémental : {len(models)} modèle(s) dbt sur {len(all_models)} à recalculer"
         + (f" (tables modifiées : {', '.join(sorted(changes.tables))})" if changes.tables else " (aucune table modifiée)")
-        + (f", années {changes.since_year} et suivantes" if changes.since_year is not None and models else ""))
+        + (f", années {changes.since_year} et suivantes" if changes.since_year is not None and models else "")
+        + (f", indicateurs des variables {', '.join(changes.prefixes) or '(aucune)'}"
+           if changes.since_year is not None and changes.prefixes is not None and models else ""))
     by_year = changes.since_year is not None and bool(models)
     if not by_year:
         return CombinedResult([ingested, run(sorted(selection))]), changes.fingerprints
     state.mark_in_progress(settings)
-    state.set_recompute_year(settings, changes.since_year)
+    state.set_recompute_year(settings, changes.since_year, changes.prefixes)
     try:
         result = run(sorted(selection), full_refresh=False)
     finally:
@@ -633,7 +639,7 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
 
 
 def record_build(settings: Settings, tables: dict[str, list[str]], yearly: tuple[str, ...], succeeded: bool,
-                 fingerprints: dict | None) -> None:
+                 fingerprints: dict | None, parts: dict[str, tuple[str, dict[str, list[str]]]] | None = None) -> None:
     """Keep what a successful refresh was built from (the next one recomputes only what
     changed); forget it after a failure (the next one recomputes everything)."""
     import duckdb
@@ -642,7 +648,8 @@ def record_build(settings: Settings, tables: dict[str, list[str]], yearly: tuple
 
     try:
         if succeeded:
-            state.record_success(settings, list(tables), yearly, fingerprints)
+            state.record_success(settings, list(tables), yearly, fingerprints,
+                                 {table: column for table, (column, _) in (parts or {}).items()})
         else:
             state.forget(settings)
     except duckdb.Error as error:  # the next refresh recomputes everything: slower, still right

@@ -21,6 +21,13 @@ changed (fingerprinted per year as well), those models recompute the years from 
 changed one on: dbt deletes them and appends them again (`RECOMPUTE_TABLE` holds that year).
 Anything else rebuilds them whole (dbt's `--full-refresh`): another source that changed, a
 commune named differently (a name is that of every year), or no record.
+
+The two of them keyed by indicator (`int_indicateurs__communes`, `marts.indicateurs`) are
+also incremental by indicator. A yearly source with a `part_column` (the legacy theme, the
+portal data set) is fingerprinted per kind and year too; when only some kinds changed, the
+prefixes of `int_communes__variables` their staging models feed are written next to the year
+(a corrected NIVCOMTOTAL file: `nivcom`), and those models recompute only the indicators those
+prefixes feed (macros/incremental.sql): 4 of the 68 commune indicators for `nivcom`.
 """
 
 from __future__ import annotations
@@ -61,18 +68,21 @@ def project_fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR)
 NAME_COLUMNS = ("theme", "jeu", "est_special", "code_commune", "libelle_commune")
 
 
-def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str], yearly: tuple[str, ...] = ()) -> dict:
+def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str], yearly: tuple[str, ...] = (),
+                       parts: dict[str, str] | None = None) -> dict:
     """{"tables": `schema.table` → row count and order-free hashes of its rows ('absente' when
     missing); "annees": the same per year of each `yearly` table, without the load time (a
     source that loads all its files again when one is new, as the portal does, changes only
-    the years of that file); "noms": the hash of the distinct names of communes of those,
-    with the columns that say which rows they come from}."""
+    the years of that file); "parties": the same per kind of row and year, for the yearly
+    tables of `parts` (table → the column naming the kind); "noms": the hash of the distinct
+    names of communes of the yearly tables, with the columns that say which rows they come
+    from}."""
     existing: dict[str, list[str]] = {}
     for schema, name, column in con.execute(
             "select schema_name, table_name, column_name from duckdb_columns() "
             "where database_name = current_database() order by schema_name, table_name, column_index").fetchall():
         existing.setdefault(f"{schema}.{name}", []).append(column)
-    found: dict = {"tables": {}, "annees": {}, "noms": {}}
+    found: dict = {"tables": {}, "annees": {}, "parties": {}, "noms": {}}
     for table in tables:
         if table not in existing:
             found["tables"][table] = "absente"
@@ -83,8 +93,18 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str], yearly
             found["tables"][table] = f"{count}:{xor}:{total}"
             continue
         row = "hash(" + ", ".join(f'"{column}"' for column in existing[table] if column != "loaded_at") + ")"
-        years = con.execute(f"select annee, count(*), bit_xor({row}), sum({row}::hugeint) from {table} "
-                            "group by annee").fetchall()
+        part = (parts or {}).get(table)
+        part = part if part in existing[table] else None
+        by_part = con.execute(f"select annee, {part or 'null'}, count(*), bit_xor({row}), sum({row}::hugeint) "
+                              f"from {table} group by all").fetchall()
+        # A year's hashes are those of its kinds combined (xor and sum add up).
+        year_sums: dict[int, list[int]] = {}
+        for year, kind, count, xor, total in by_part:
+            sums = year_sums.setdefault(year, [0, 0, 0])
+            sums[0], sums[1], sums[2] = sums[0] + count, sums[1] ^ xor, sums[2] + total
+            if part:
+                found["parties"].setdefault(table, {}).setdefault(str(kind), {})[str(year)] = f"{count}:{xor}:{total}"
+        years = [(year, *sums) for year, sums in year_sums.items()]
         found["annees"][table] = {str(year): f"{count}:{xor}:{total}" for year, count, xor, total in years}
         xor_all = 0
         for _year, _count, xor, _total in years:
@@ -103,6 +123,9 @@ class Changes:
     tables: set[str]  # the raw tables whose rows differ from the last successful refresh
     since_year: int | None  # the year-incremental models recompute from it on; None: whole
     fingerprints: dict  # of the raw tables now, recorded after a successful refresh
+    # The prefixes of int_communes__variables fed by the kinds of rows that changed: the models
+    # keyed by indicator recompute only the indicators they feed. None: every indicator.
+    prefixes: list[str] | None = None
 
 
 def has_record(settings: Settings) -> bool:
@@ -115,19 +138,26 @@ def has_record(settings: Settings) -> bool:
     return record is not None and record.get("projet") == project_fingerprint(settings)
 
 
-def changes(settings: Settings, tables: list[str], yearly: tuple[str, ...] = ()) -> Changes | None:
+def changes(settings: Settings, tables: list[str], yearly: tuple[str, ...] = (),
+            parts: dict[str, tuple[str, dict[str, list[str]]]] | None = None) -> Changes | None:
     """What differs from the last successful refresh; None when everything must be
-    recomputed (no record, or another project or settings)."""
+    recomputed (no record, or another project or settings). `parts`: yearly table → the
+    column naming its kinds of rows, and each kind → the prefixes it feeds."""
     if not settings.build_db.is_file() or not settings.marts_db.is_file():
         return None
+    parts = parts or {}
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         record = read_record(con)
         if record is None or record.get("projet") != project_fingerprint(settings):
             return None
-        now = table_fingerprints(con, tables, yearly)
+        now = table_fingerprints(con, tables, yearly, {table: column for table, (column, _) in parts.items()})
     before_tables = record.get("tables", {})
     changed = {table for table in tables if now["tables"][table] != before_tables.get(table)}
-    return Changes(changed, first_changed_year(record, now, changed), now)
+    since_year = first_changed_year(record, now, changed)
+    prefixes = None
+    if since_year is not None:
+        prefixes = changed_prefixes(record, now, changed, {table: fed for table, (_, fed) in parts.items()})
+    return Changes(changed, since_year, now, prefixes)
 
 
 def first_changed_year(before: dict, now: dict, changed: set[str]) -> int | None:
@@ -144,14 +174,34 @@ def first_changed_year(before: dict, now: dict, changed: set[str]) -> int | None
     return min(years) if years else None
 
 
-def set_recompute_year(settings: Settings, year: int | None) -> None:
-    """The first year the year-incremental models recompute in this refresh's dbt run (None:
-    removed, so that a later dbt run by hand recomputes every year)."""
+def changed_prefixes(before: dict, now: dict, changed: set[str], fed: dict[str, dict[str, list[str]]]) -> list[str] | None:
+    """The prefixes fed by the kinds of rows that changed, when every changed table is
+    fingerprinted per kind and each changed kind is known (`fed`: table → kind → prefixes);
+    None otherwise (every indicator is recomputed)."""
+    prefixes: set[str] = set()
+    for table in changed:
+        if table not in fed or table not in now["parties"] or table not in before.get("parties", {}):
+            return None
+        old, new = before["parties"][table], now["parties"][table]
+        for kind in old.keys() | new.keys():
+            if old.get(kind) == new.get(kind):
+                continue
+            if kind not in fed[table]:
+                return None
+            prefixes.update(fed[table][kind])
+    return sorted(prefixes)
+
+
+def set_recompute_year(settings: Settings, year: int | None, prefixes: list[str] | None = None) -> None:
+    """The first year the year-incremental models recompute in this refresh's dbt run, and
+    the prefixes whose indicators they recompute (None: every one). Year None: removed, so
+    that a later dbt run by hand recomputes every year and indicator."""
     with duckdb.connect(str(settings.build_db)) as con:
         if year is None:
             con.execute(f"drop table if exists {RECOMPUTE_TABLE}")
         else:
-            con.execute(f"create or replace table {RECOMPUTE_TABLE} as select ?::integer as annee", [year])
+            con.execute(f"create or replace table {RECOMPUTE_TABLE} as select ?::integer as annee, ? as prefixes",
+                        [year, None if prefixes is None else json.dumps(prefixes)])
 
 
 def exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -168,11 +218,12 @@ def read_record(con: duckdb.DuckDBPyConnection) -> dict | None:
 
 
 def record_success(settings: Settings, tables: list[str], yearly: tuple[str, ...] = (),
-                   fingerprints: dict | None = None) -> None:
+                   fingerprints: dict | None = None, parts: dict[str, str] | None = None) -> None:
     """What this successful refresh was built from, for the next one (`fingerprints`: those
     taken after ingestion, when dbt left the raw tables as they were)."""
     with duckdb.connect(str(settings.build_db)) as con:
-        record = {"projet": project_fingerprint(settings), **(fingerprints or table_fingerprints(con, tables, yearly))}
+        record = {"projet": project_fingerprint(settings),
+                  **(fingerprints or table_fingerprints(con, tables, yearly, parts))}
         con.execute(f"create or replace table {STATE_TABLE} as select ? as etat, current_timestamp as enregistre_le",
                     [json.dumps(record)])
 

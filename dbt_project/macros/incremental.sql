@@ -5,14 +5,19 @@
   the later ones (pre-hook, in the transaction of the insert) and appends them again. Without
   that table (a `dbt build` by hand), every year is recomputed the same way. `--full-refresh`
   (every run but an incremental `ctg refresh`) rebuilds the table whole.
+
+  The two models keyed by indicator are incremental by indicator too: when the changed rows
+  are of some prefixes of int_communes__variables only (a corrected NIVCOMTOTAL file: `nivcom`),
+  `ctg refresh` writes those prefixes next to the year, and the models delete and append only
+  the indicators those prefixes feed (`indicators_recomputed`).
 #}
 
-{% macro year_incremental_config() %}
+{% macro year_incremental_config(by_indicator=false) %}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_recomputed_years() }}"
+        pre_hook="{{ delete_recomputed_years(" ~ by_indicator ~ ") }}"
     ) }}
 {% endmacro %}
 
@@ -47,14 +52,62 @@
     {%- if since is none -%}true{%- else -%}{{ column }} >= {{ since - back }}{%- endif -%}
 {% endmacro %}
 
-{% macro delete_recomputed_years() %}
+{% macro delete_recomputed_years(by_indicator=false) %}
     {%- set since = recompute_since() -%}
-    {%- if since is not none -%}delete from {{ this }} where annee >= {{ since }}{%- endif -%}
+    {%- if since is not none -%}
+        delete from {{ this }} where annee >= {{ since }}
+        {%- if by_indicator %} and {{ indicators_recomputed_filter() }}{% endif -%}
+    {%- endif -%}
 {% endmacro %}
 
-{#- In a data test of a year-incremental model: the years this run recomputed (true on a full
-    build). A key holds its year, and the other years' rows passed when they were built. -#}
-{% macro years_tested(column='annee') %}
+{#- The prefixes of int_communes__variables whose rows changed, as `ctg refresh` wrote them
+    (JSON); none when it wrote none (every indicator). -#}
+{% macro recompute_prefixes_written() %}
+    {%- if recompute_year_written() is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set written = run_query("select min(prefixes) from raw._recalcul_depuis").columns[0].values()[0] -%}
+    {{ return(none if written is none else fromjson(written)) }}
+{% endmacro %}
+
+{#- The indicator codes a run recomputes: those the changed prefixes feed (and the antenne
+    shares of those); none for every indicator (a full build, or no prefixes written). `tested`:
+    for a data test, which runs outside the model's incremental context. -#}
+{% macro indicators_recomputed(tested=false) %}
+    {%- set prefixes = none if not tested and recompute_since() is none else recompute_prefixes_written() -%}
+    {%- if prefixes is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set codes = [] -%}
+    {%- for code, fed_by in commune_indicator_inputs().items() -%}
+        {%- if fed_by | select('in', prefixes) | list -%}
+            {%- do codes.append(code) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for share, base in antenne_shares() -%}
+        {%- if base in codes -%}
+            {%- do codes.append(share) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(codes) }}
+{% endmacro %}
+
+{#- A condition on `column`: the indicators a run recomputes (true for every one). -#}
+{% macro indicators_recomputed_filter(column='indicateur_code', tested=false) %}
+    {%- set codes = indicators_recomputed(tested) -%}
+    {%- if codes is none -%}true
+    {%- elif not codes -%}false
+    {%- else -%}{{ column }} in ('{{ codes | join("', '") }}')
+    {%- endif -%}
+{% endmacro %}
+
+{#- In a data test of a year-incremental model: the years (and, with `indicator_column`, the
+    indicators) this run recomputed; true on a full build. A key holds its year and indicator,
+    and the other rows passed when they were built. -#}
+{% macro years_tested(column='annee', indicator_column=none) %}
     {%- set since = recompute_year_written() -%}
-    {%- if since is none -%}true{%- else -%}{{ column }} >= {{ since }}{%- endif -%}
+    {%- if since is none -%}true
+    {%- else -%}{{ column }} >= {{ since }}
+        {%- if indicator_column %} and {{ indicators_recomputed_filter(indicator_column, tested=true) }}{% endif -%}
+    {%- endif -%}
 {% endmacro %}

@@ -494,8 +494,8 @@ def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(t
 def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_path, isolated_env, capfd):
     """The year-incremental models (orchestration.incremental): a corrected NIVCOMTOTAL 2013 and
     2016 populations recompute 2013 and the later years only, then a corrected 2018 file 2018
-    on; what is published is exactly what a full refresh of the same files publishes (the
-    variations of later years included)."""
+    on, of the indicators its variables feed only; what is published is exactly what a full
+    refresh of the same files publishes (the variations of later years included)."""
     landing = tmp_path / "landing"
     for folder in ("caf", "insee", "structures"):  # the structures' offer: indicators since 1998
         shutil.copytree(SAMPLE_DIR / folder, landing / folder)
@@ -520,14 +520,16 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
                                  "and indicateur_code = 'nb_personnes_couvertes' order by 1")
     assert (2013, 679) in before and (2013, 700) in after
 
-    # Then the latest legacy year.
+    # Then the latest legacy year of one theme: only the indicators of its variables.
     nivcom = landing / "caf" / "NIVCOMTOTAL2018.csv"
     nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;657;324", b"Baincthun;62075;660;324"))
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
-    assert "années 2018 et suivantes" in capfd.readouterr().out
+    assert "années 2018 et suivantes, indicateurs des variables nivcom" in capfd.readouterr().out
     target = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI).dbt_target_dir
     compiled = (target / "compiled" / "ctg" / "models" / "marts" / "indicateurs.sql").read_text(encoding="utf-8")
     assert "where annee >= 2013" in compiled and "where annee >= 2018" in compiled  # 5 years before, and 2018 on
+    assert ("indicateur_code in ('nb_personnes_couvertes', 'taux_couverture_caf', 'nb_enfants_caf', "
+            "'part_enfants_aeeh')") in compiled
 
     full = tmp_path / "full" / "ctg.duckdb"
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(full)]) == 0

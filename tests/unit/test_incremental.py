@@ -180,3 +180,45 @@ def test_a_name_another_theme_already_used_is_still_a_change_of_names(tmp_path):
                                           "('rsa', 2018, '62765', 'SAINT-OMER', 2)) "
                                           "as t(theme, annee, code_commune, libelle_commune, valeur)")
     assert since_year(settings, "insert into raw.caf_legacy values ('config', 2019, '62765', 'SAINT-OMER', 3)") is None
+
+
+THEMES = ("select theme, 2016 + range % 3 as annee, '62' || lpad((range // 3)::varchar, 3, '0') as code_commune, "
+          "'Commune ' || range // 3 as libelle_commune, range as valeur "
+          "from range(300), (values ('nivcomtotal'), ('config_familiale'), ('logement')) as t(theme)")
+# raw.caf_legacy's kinds of rows: the theme, and the prefixes of int_communes__variables each feeds.
+PARTS = {"raw.caf_legacy": ("theme", {"nivcomtotal": ["nivcom"], "config_familiale": ["config"], "logement": []})}
+
+
+def changed_prefixes(settings: Settings, statement: str, parts=PARTS) -> tuple[int | None, list[str] | None]:
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute(statement)
+    found = incremental.changes(settings, TABLES, YEARLY, parts)
+    incremental.record_success(settings, TABLES, YEARLY, found.fingerprints)
+    return found.since_year, found.prefixes
+
+
+def test_a_theme_that_changed_recomputes_the_indicators_of_its_variables_only(tmp_path):
+    settings = build_with_years(tmp_path, THEMES)
+    incremental.record_success(settings, TABLES, YEARLY, parts={"raw.caf_legacy": "theme"})
+    assert changed_prefixes(settings, "update raw.caf_legacy set valeur = valeur + 1 "
+                                      "where theme = 'nivcomtotal' and annee = 2018") == (2018, ["nivcom"])
+    assert changed_prefixes(settings, "update raw.caf_legacy set valeur = valeur + 1 where theme <> 'logement' "
+                                      "and annee >= 2017") == (2017, ["config", "nivcom"])
+    # A theme staged but joined to no indicator: the years are recomputed, no indicator.
+    assert changed_prefixes(settings, "update raw.caf_legacy set valeur = 0 where theme = 'logement'") == (2016, [])
+    # A theme the registry does not know, or another source that changed too: every indicator.
+    unknown = {"raw.caf_legacy": ("theme", {"nivcomtotal": ["nivcom"], "config_familiale": ["config"]})}
+    assert changed_prefixes(settings, "update raw.caf_legacy set valeur = 1 where theme = 'logement'",
+                            unknown) == (2016, None)
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("update raw.caf_legacy set valeur = valeur + 1 where theme = 'nivcomtotal' and annee = 2018")
+        con.execute("update raw.suivi_plan_action set valeur = 4")
+    found = incremental.changes(settings, TABLES, YEARLY, PARTS)
+    assert found.since_year is None and found.prefixes is None
+
+
+def test_a_record_without_kinds_of_rows_recomputes_every_indicator(tmp_path):
+    """A build database recorded by an earlier version: per-year fingerprints only."""
+    settings = build_with_years(tmp_path, THEMES)  # recorded without parts
+    assert changed_prefixes(settings, "update raw.caf_legacy set valeur = valeur + 1 "
+                                      "where theme = 'nivcomtotal' and annee = 2018") == (2018, None)

@@ -239,8 +239,9 @@ antenne_shares as (
         epci.priorite
     from (
         values
-        ('part_population_epci_dans_antenne', 'population_municipale'),
-        ('part_allocataires_epci_dans_antenne', 'nb_allocataires')
+        {% for share, base in antenne_shares() %}
+            ('{{ share }}', '{{ base }}'){% if not loop.last %},{% endif %}
+        {% endfor %}
     ) as shares (indicateur_code, base_code)
     inner join summed_levels as epci
         on shares.base_code = epci.indicateur_code

@@ -1,9 +1,10 @@
-{# Incremental by year (macros/incremental.sql); the variations read the 5 years before. #}
-{{ year_incremental_config() }}
+{# Incremental by year and indicator (macros/incremental.sql); the variations read the 5 years
+   before, of the same indicator. #}
+{{ year_incremental_config(by_indicator=true) }}
 
 with territoires as (
     select * from {{ ref('int_indicateurs__territoires') }}
-    where {{ years_recomputed(back=5) }}
+    where {{ years_recomputed(back=5) }} and {{ indicators_recomputed_filter() }}
 ),
 
 catalogue as (

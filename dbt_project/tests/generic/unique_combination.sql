@@ -11,11 +11,13 @@
   repeats are grouped by the columns themselves, so a hash collision never fails the test.
   Not for a view: it would be computed twice.
   `by_year=true`, for a year-incremental model (macros/incremental.sql) whose combination
-  holds its year: an incremental run tests the years it recomputed.
+  holds its year: an incremental run tests the years it recomputed (and the indicators, when
+  the combination holds `indicateur_code`).
 #}
 {% test unique_combination(model, combination_of_columns, by_hash=false, nullable_columns=[], by_year=false) %}
     {% if by_year %}
-        {% set model %}(select * from {{ model }} where {{ years_tested() }}){% endset %}
+        {% set indicator_column = 'indicateur_code' if 'indicateur_code' in combination_of_columns else none %}
+        {% set model %}(select * from {{ model }} where {{ years_tested(indicator_column=indicator_column) }}){% endset %}
     {% endif %}
     {% set columns = combination_of_columns | join(', ') %}
     {% set some_column_is_null %}
