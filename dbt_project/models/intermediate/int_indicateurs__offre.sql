@@ -49,8 +49,10 @@ structures as (
     select * from {{ ref('stg_structures__inventaire') }}
 ),
 
-variables as (
-    select * from {{ ref('int_communes__variables') }}
+-- The partner extract itself, not int_communes__variables: a refresh where only other CAF
+-- files changed then leaves this table as it was.
+partner as (
+    select * from {{ ref('stg_caf__partenaire') }}
 ),
 
 latest_year as (
@@ -152,17 +154,17 @@ childminder_rows as (
         per_commune.code_commune,
         per_commune.dep_code,
         per_commune.annee,
-        cast(variables.partenaire__am_actives as double) as numerateur,
+        cast(partner.am_actives as double) as numerateur,
         per_commune.etp_rpe as denominateur,
         true as est_ratio,
-        variables.partenaire__am_actives is null or coalesce(per_commune.etp_rpe__incomplet, false) as est_approximatif,
-        concat_ws(' ; ', variables.partenaire__source_libelle, {{ activite }}) as source
+        partner.am_actives is null or coalesce(per_commune.etp_rpe__incomplet, false) as est_approximatif,
+        concat_ws(' ; ', partner.source_libelle, {{ activite }}) as source
     from per_commune
-    inner join variables
+    inner join partner
         on not per_commune.hors_territoire
-        and per_commune.code_commune = variables.code_commune
-        and per_commune.annee = variables.annee
-        and {{ variable_present('partenaire__am_actives', 'variables') }}
+        and per_commune.code_commune = partner.code_commune
+        and per_commune.annee = partner.annee
+        and coalesce(list_contains(partner.variables_presentes, 'am_actives'), false)
 ),
 
 -- CAF funding: a row for a structure counts in the structure's commune, one for a commune in it.
