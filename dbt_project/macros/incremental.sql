@@ -71,10 +71,11 @@
 {% endmacro %}
 
 {#- The indicator codes a run recomputes: those the changed prefixes feed (and the antenne
-    shares of those); none for every indicator (a full build, or no prefixes written). `tested`:
-    for a data test, which runs outside the model's incremental context. -#}
-{% macro indicators_recomputed(tested=false) %}
-    {%- set prefixes = none if not tested and recompute_since() is none else recompute_prefixes_written() -%}
+    shares of those); none for every indicator (a full build, or no prefixes written).
+    `written`: the prefixes `ctg refresh` wrote, outside a model's incremental context (a data
+    test, an ephemeral model). -#}
+{% macro indicators_recomputed(written=false) %}
+    {%- set prefixes = none if not written and recompute_since() is none else recompute_prefixes_written() -%}
     {%- if prefixes is none -%}
         {{ return(none) }}
     {%- endif -%}
@@ -93,11 +94,23 @@
 {% endmacro %}
 
 {#- A condition on `column`: the indicators a run recomputes (true for every one). -#}
-{% macro indicators_recomputed_filter(column='indicateur_code', tested=false) %}
-    {%- set codes = indicators_recomputed(tested) -%}
+{% macro indicators_recomputed_filter(column='indicateur_code', written=false) %}
+    {%- set codes = indicators_recomputed(written) -%}
     {%- if codes is none -%}true
     {%- elif not codes -%}false
     {%- else -%}{{ column }} in ('{{ codes | join("', '") }}')
+    {%- endif -%}
+{% endmacro %}
+
+{#- In an ephemeral model that a year-incremental one reads (int_indicateurs__territoires, in
+    marts.indicateurs): the rows that run recomputes, and the `back` years before them; true on
+    a full build. Compiled in its own context, where is_incremental() is false: the year and
+    prefixes `ctg refresh` wrote tell, unless dbt runs with --full-refresh (a whole rebuild,
+    which every run but an incremental `ctg refresh` is). -#}
+{% macro rows_recomputed_by_reader(column='annee', back=0) %}
+    {%- set since = recompute_year_written() -%}
+    {%- if since is none or flags.FULL_REFRESH -%}true
+    {%- else -%}{{ column }} >= {{ since - back }} and {{ indicators_recomputed_filter(written=true) }}
     {%- endif -%}
 {% endmacro %}
 
@@ -108,6 +121,6 @@
     {%- set since = recompute_year_written() -%}
     {%- if since is none -%}true
     {%- else -%}{{ column }} >= {{ since }}
-        {%- if indicator_column %} and {{ indicators_recomputed_filter(indicator_column, tested=true) }}{% endif -%}
+        {%- if indicator_column %} and {{ indicators_recomputed_filter(indicator_column, written=true) }}{% endif -%}
     {%- endif -%}
 {% endmacro %}
