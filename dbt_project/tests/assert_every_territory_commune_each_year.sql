@@ -1,9 +1,11 @@
 -- Every commune of the territory has a row for every indicator and year built from commune
--- figures: a commune missing from an extract would silently shrink the EPCI total.
+-- figures: a commune missing from an extract would silently shrink the EPCI total. An
+-- incremental run checks the indicators and years it recomputed (macros/incremental.sql).
 {{ config(meta={'dagster': {'ref': {'name': 'indicateurs'}}}) }}  -- shown as a check of indicateurs
 
 with indicateurs as (
     select * from {{ ref('indicateurs') }}
+    where {{ years_tested(indicator_column='indicateur_code') }}
 ),
 
 territoire_communes as (
