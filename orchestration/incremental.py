@@ -200,7 +200,7 @@ def set_recompute_year(settings: Settings, year: int | None, prefixes: list[str]
         if year is None:
             con.execute(f"drop table if exists {RECOMPUTE_TABLE}")
         else:
-            con.execute(f"create or replace table {RECOMPUTE_TABLE} as select ?::integer as annee, ? as prefixes",
+            con.execute(f"create or replace table {RECOMPUTE_TABLE} as select ?::integer as annee, ?::varchar as prefixes",
                         [year, None if prefixes is None else json.dumps(prefixes)])
 
 
