@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from ingest.errors import ContractError
@@ -50,3 +51,53 @@ def test_blank_population_is_rejected(write_file):
         read_populations(path, 2016)
     violation = error.value.violations[0]
     assert (violation.line, violation.column, violation.rule) == (2, "PMUN", "valeur_obligatoire")
+
+
+# DuckDB reads a plain file (read_plain_populations); anything unusual goes to the Python
+# reader, which names lines and columns. Both must give the very same frame.
+PLAIN_FILES = {
+    "newer header, spaces and a spreadsheet count": NEW_HEADER
+    + "32;Hauts-de-France;62;621;6260;160;62160;Boulogne-sur-Mer;41 412;936;42348\n"
+    + "94;Corse;2A;2A1;2A01;004; 2A004 ;Ajaccio ;70000;1000;71000,0\n"
+    + "84;Auvergne-Rhône-Alpes;01;011;0101;4;;Ambérieu;14000;300;14300\n",
+    "overseas, no COM column": "REG;Région;DEP;CODARR;CODCAN;CODCOM;Commune;PMUN;PCAP;PTOT\n"
+    + "01;Guadeloupe;971;9711;97101;01;Les Abymes;53000;500;53500\n"
+    + "01;Guadeloupe;971;9712;97102;2;Anse-Bertrand;4000;50;4050\n"
+    + "01;Guadeloupe;971;9712;97103;103;Baie-Mahault;30000;50;30050",  # no final line end
+    "older header, COM is the name": OLD_HEADER + "32;Hauts-de-France;62;2;99;160;Arras;41412;936;42348\n"
+    + "32;Hauts-de-France;62;2;99;75;Calais;70000;936;70936\n",
+}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+@pytest.mark.parametrize("text", PLAIN_FILES.values(), ids=PLAIN_FILES.keys())
+def test_duckdb_reads_a_plain_file_exactly_as_the_python_reader(write_file, monkeypatch, text, encoding):
+    from ingest.csvfile import plain_layout
+    from ingest.sources import insee_populations
+
+    path = write_file("2016/donnees_communes.csv", text, encoding=encoding)
+    fast = insee_populations.read_plain_populations(path, plain_layout(path), 2016)
+    monkeypatch.setattr(insee_populations, "plain_layout", lambda _path: None)
+    slow = read_populations(path, 2016)
+
+    assert fast is not None  # the fast path engaged
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+@pytest.mark.parametrize(("row", "rule"), [
+    ("32;HdF;62;621;6260;193;62193;Calais; ;936;42348", "valeur_obligatoire"),
+    ("32;HdF;62;621;6260;193;62193;Calais;n/a;936;42348", "comptage_entier"),
+    ("32;HdF;6X;621;6260;1600;6X160;Boulogne-sur-Mer;41412;936;42348", "code_commune"),
+    ("32;HdF;62;621;6260;160;62160;Boulogne-sur-Mer;41412;936;42348", "cle_unique"),  # twice
+])
+def test_a_file_duckdb_finds_a_problem_in_is_read_again_to_name_its_line(write_file, row, rule):
+    from ingest.csvfile import plain_layout
+    from ingest.sources import insee_populations
+
+    text = NEW_HEADER + "32;HdF;62;621;6260;160;62160;Boulogne-sur-Mer;41412;936;42348\n" + row + "\n"
+    path = write_file("2016/donnees_communes.csv", text)
+    assert insee_populations.read_plain_populations(path, plain_layout(path), 2016) is None
+    with pytest.raises(ContractError) as error:
+        read_populations(path, 2016)
+    violation = error.value.violations[0]
+    assert (violation.rule, violation.line) == (rule, 3)
