@@ -7,11 +7,13 @@ a bad value is reported with its line and column.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
 import io
 import re
+import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
@@ -337,10 +339,36 @@ def counts_in_sql(frame: pd.DataFrame, headers: list[str], allow_blank: bool) ->
         if refused_columns[number]:
             parsed[header] = None
             continue
-        mask = np.ma.getmaskarray(n)
-        data = (n.filled(0) if np.ma.isMaskedArray(n) else n).astype("int64")
-        parsed[header] = pd.Series(pd.arrays.IntegerArray(data, mask.copy()), index=frame.index)
+        parsed[header] = pd.Series(nullable_integers(n), index=frame.index)
     return parsed
+
+
+def nullable_integers(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """A column DuckDB fetched as numpy (masked where NULL) as pandas' nullable integers."""
+    mask = np.ma.getmaskarray(values)
+    data = (values.filled(0) if np.ma.isMaskedArray(values) else values).astype("int64")
+    return pd.arrays.IntegerArray(data, mask.copy())
+
+
+def scan_plain_file(path: Path, layout: PlainLayout, select: str) -> dict[str, np.ndarray] | None:
+    """`select <select> from` the file's records as DuckDB reads them as they are: columns
+    c0, c1, ... as text, in file order, after the header; strict, so that a record with a field
+    too many or too few returns None (the Python reader then names its line)."""
+    import duckdb
+
+    csv_columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header))) + "}"
+    utf8 = layout.encoding in ("utf-8", "utf-8-sig")  # DuckDB reads UTF-8: a CP1252 file goes through a copy
+    with contextlib.nullcontext() if utf8 else tempfile.TemporaryDirectory() as tmp, parsing_cursor() as cursor:
+        source = path
+        if not utf8:
+            source = Path(tmp) / "utf8.csv"
+            source.write_text(layout.text, encoding="utf-8")
+        cells = (f"read_csv(?, delim = ?, header = false, skip = 1, quote = '', escape = '', auto_detect = false, "
+                 f"strict_mode = true, null_padding = false, columns = {csv_columns})")
+        try:
+            return cursor.execute(f"select {select} from {cells}", [str(source), layout.separator]).fetchnumpy()
+        except duckdb.InvalidInputException:
+            return None
 
 
 def parse_count_columns(table: TextTable, columns: dict[str, str], allow_blank: bool) -> dict[str, pd.Series]:

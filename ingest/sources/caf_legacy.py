@@ -14,13 +14,10 @@ file again cell by cell only when DuckDB finds something to report in it.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -32,10 +29,11 @@ from ingest.csvfile import (
     TextTable,
     count_sql,
     map_columns,
+    nullable_integers,
     parse_count_columns,
-    parsing_cursor,
     plain_layout,
     read_text_table,
+    scan_plain_file,
 )
 from ingest.geo import (
     SPECIAL_CODES,
@@ -224,43 +222,27 @@ def read_plain_legacy_file(path: Path, layout: PlainLayout, theme: LegacyTheme, 
     variables = variables_of(columns)
     counts = [count_sql(position[columns[v]], allow_blank=True) for v in variables]
     known = ", ".join(f"'{d}'" for d in sorted(known_departements()))
-    csv_columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header))) + "}"
     code_brut = f"upper(trim(coalesce({code}, '')))"
     code_commune = f"case when length({code_brut}) = 4 then '0' || {code_brut} else {code_brut} end"
     specials = ", ".join("'" + special_code + "'" for special_code in sorted(SPECIAL_CODES))
     special = f"({code_brut} in ({specials}))"
     departement = f"case when {code_commune} like '97%' then left({code_commune}, 3) else left({code_commune}, 2) end"
-    utf8 = layout.encoding in ("utf-8", "utf-8-sig")  # DuckDB reads UTF-8: a CP1252 file goes through a copy
-    with contextlib.nullcontext() if utf8 else tempfile.TemporaryDirectory() as tmp, parsing_cursor() as cursor:
-        source = path
-        if not utf8:
-            source = Path(tmp) / "utf8.csv"
-            source.write_text(layout.text, encoding="utf-8")
-        # One strict scan: the values, and per row whether any cell breaks a rule (or looks
-        # unusual). Rows come in file order (DuckDB preserves insertion order); fewer rows than
-        # lines means a blank line was skipped.
-        cells = (f"read_csv(?, delim = ?, header = false, skip = 1, quote = '', escape = '', auto_detect = false, "
-                 "strict_mode = true, null_padding = false, "
-                 f"columns = {csv_columns})")
-        refused = " or ".join([
-            *(f"({refused})" for _value, refused in counts),
-            f"not regexp_full_match({code_brut}, '{PLAIN_CODE}')",
-            f"(not {special} and {departement} not in ({known}))",
-            # Maybe a line of separators and blanks, which the reader skips: Python decides.
-            f"({code_brut} = '' and {' and '.join(f'({value}) is null' for value, _refused in counts)})",
-        ])
-        try:
-            result = cursor.execute(
-                f"""
-                select {code_commune} as code_commune, coalesce({name}, '') as libelle_commune,
-                    {special} as est_special, coalesce({refused}, true) as refuse
-                    {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
-                from {cells}
-                """,
-                [str(source), layout.separator],
-            ).fetchnumpy()
-        except duckdb.InvalidInputException:  # a record with a field too many or too few
-            return None
+    # One strict scan: the values, and per row whether any cell breaks a rule (or looks
+    # unusual). Fewer rows than lines means a blank line was skipped.
+    refused = " or ".join([
+        *(f"({refused})" for _value, refused in counts),
+        f"not regexp_full_match({code_brut}, '{PLAIN_CODE}')",
+        f"(not {special} and {departement} not in ({known}))",
+        # Maybe a line of separators and blanks, which the reader skips: Python decides.
+        f"({code_brut} = '' and {' and '.join(f'({value}) is null' for value, _refused in counts)})",
+    ])
+    result = scan_plain_file(path, layout, f"""
+        {code_commune} as code_commune, coalesce({name}, '') as libelle_commune,
+        {special} as est_special, coalesce({refused}, true) as refuse
+        {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
+    """)
+    if result is None:
+        return None
     codes = pd.Series(result["code_commune"], dtype="str")
     is_special = result["est_special"].astype(bool)
     if len(codes) != layout.records or result["refuse"].any() or codes[~is_special].duplicated().any():
@@ -273,9 +255,7 @@ def read_plain_legacy_file(path: Path, layout: PlainLayout, theme: LegacyTheme, 
         "ligne": np.arange(2, layout.records + 2, dtype="int64"),  # the header is line 1, no blank line
     })
     for i, variable in enumerate(variables):
-        n = result[f"n{i}"]
-        mask = np.ma.getmaskarray(n)
-        wide[variable] = pd.arrays.IntegerArray((n.filled(0) if np.ma.isMaskedArray(n) else n).astype("int64"), mask.copy())
+        wide[variable] = nullable_integers(result[f"n{i}"])
     wide.attrs[quality.HEADERS_ATTR] = {"code_commune": columns["codes_insee"], **{v: columns[v] for v in variables}}
     return wide
 

@@ -10,12 +10,9 @@ The reference year is not in the file: it must be in the file name or a parent f
 
 from __future__ import annotations
 
-import contextlib
 import re
-import tempfile
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -25,10 +22,11 @@ from ingest.csvfile import (
     TextTable,
     count_sql,
     map_columns,
+    nullable_integers,
     parse_counts,
-    parsing_cursor,
     plain_layout,
     read_text_table,
+    scan_plain_file,
 )
 from ingest.errors import ContractError
 from ingest.geo import COMMUNE_CODE, reject_duplicates
@@ -153,26 +151,12 @@ def read_plain_populations(path: Path, layout: PlainLayout, year: int) -> pd.Dat
         f"not regexp_full_match({code}, '{COMMUNE_CODE.pattern}')",
     ])
     label = f"coalesce({position[name]}, '')" if name else "''"
-    csv_columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header))) + "}"
-    utf8 = layout.encoding in ("utf-8", "utf-8-sig")  # DuckDB reads UTF-8: a CP1252 file goes through a copy
-    with contextlib.nullcontext() if utf8 else tempfile.TemporaryDirectory() as tmp, parsing_cursor() as cursor:
-        source = path
-        if not utf8:
-            source = Path(tmp) / "utf8.csv"
-            source.write_text(layout.text, encoding="utf-8")
-        cells = (f"read_csv(?, delim = ?, header = false, skip = 1, quote = '', escape = '', auto_detect = false, "
-                 f"strict_mode = true, null_padding = false, columns = {csv_columns})")
-        try:
-            result = cursor.execute(
-                f"""
-                select {code} as code_commune, {label} as libelle_commune, coalesce({refused}, true) as refuse
-                    {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
-                from {cells}
-                """,
-                [str(source), layout.separator],
-            ).fetchnumpy()
-        except duckdb.InvalidInputException:  # a record with a field too many or too few
-            return None
+    result = scan_plain_file(path, layout, f"""
+        {code} as code_commune, {label} as libelle_commune, coalesce({refused}, true) as refuse
+        {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
+    """)
+    if result is None:
+        return None
     codes = pd.Series(result["code_commune"], dtype="str")
     if len(codes) != layout.records or result["refuse"].any() or codes.duplicated().any():
         return None
@@ -183,8 +167,6 @@ def read_plain_populations(path: Path, layout: PlainLayout, year: int) -> pd.Dat
                             if name else None),
     })
     for i, count in enumerate(("pmun", "pcap", "ptot")):
-        n = result[f"n{i}"]
-        mask = np.ma.getmaskarray(n)
-        frame[count] = pd.arrays.IntegerArray((n.filled(0) if np.ma.isMaskedArray(n) else n).astype("int64"), mask.copy())
+        frame[count] = nullable_integers(result[f"n{i}"])
     frame["ligne"] = np.arange(2, layout.records + 2, dtype="int64")  # the header is line 1, no blank line
     return frame
