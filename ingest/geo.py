@@ -68,6 +68,26 @@ def known_departements() -> frozenset[str]:
         return frozenset(row["dep_code"] for row in csv.DictReader(handle))
 
 
+# A code DuckDB may accept as it is (after trim and upper): 5 characters, a 4-digit code
+# whose leading zero a spreadsheet dropped, or a special row. Anything else, Python judges.
+PLAIN_CODE = r"^(?:[0-9]{4,5}|2[AB][0-9]{3}|XXXXX|99999|)$"
+
+
+def commune_code_sql(column: str) -> tuple[str, str, str]:
+    """(code, is_special, refused) SQL expressions for a text column of commune codes read by
+    DuckDB, as normalise_commune_codes and check_known_departements read them; `refused` when
+    the code is not plainly one (the Python reader then judges it) or its département does not
+    exist."""
+    given = f"upper(trim(coalesce({column}, '')))"
+    code = f"case when length({given}) = 4 then '0' || {given} else {given} end"
+    specials = ", ".join("'" + special_code + "'" for special_code in sorted(SPECIAL_CODES))
+    special = f"({given} in ({specials}))"
+    departement = f"case when {code} like '97%' then left({code}, 3) else left({code}, 2) end"
+    known = ", ".join(f"'{d}'" for d in sorted(known_departements()))
+    refused = f"(not regexp_full_match({given}, '{PLAIN_CODE}') or (not {special} and {departement} not in ({known})))"
+    return code, special, refused
+
+
 def check_known_departements(table: TextTable, codes: pd.Series, header: str) -> None:
     """Reject a well-formed code whose département does not exist (e.g. 96001, 00123)."""
     known = known_departements()

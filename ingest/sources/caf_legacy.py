@@ -38,7 +38,7 @@ from ingest.csvfile import (
 from ingest.geo import (
     SPECIAL_CODES,
     check_known_departements,
-    known_departements,
+    commune_code_sql,
     normalise_commune_codes,
     reject_duplicates,
 )
@@ -207,11 +207,6 @@ def read_legacy_file(path: Path, theme: LegacyTheme, year: int) -> pd.DataFrame:
     return wide
 
 
-# A code DuckDB may accept as it is (after trim and upper): 5 characters, a 4-digit code
-# whose leading zero a spreadsheet dropped, or a special row. Anything else, Python judges.
-PLAIN_CODE = r"^(?:[0-9]{4,5}|2[AB][0-9]{3}|XXXXX|99999|)$"
-
-
 def read_plain_legacy_file(path: Path, layout: PlainLayout, theme: LegacyTheme, year: int) -> pd.DataFrame | None:
     """read_legacy_file's frame, read and checked by DuckDB in one pass; None when any cell
     breaks a rule (or looks unusual), so that the reader names it."""
@@ -221,20 +216,14 @@ def read_plain_legacy_file(path: Path, layout: PlainLayout, theme: LegacyTheme, 
     code, name = position[columns["codes_insee"]], position[columns["communes"]]
     variables = variables_of(columns)
     counts = [count_sql(position[columns[v]], allow_blank=True) for v in variables]
-    known = ", ".join(f"'{d}'" for d in sorted(known_departements()))
-    code_brut = f"upper(trim(coalesce({code}, '')))"
-    code_commune = f"case when length({code_brut}) = 4 then '0' || {code_brut} else {code_brut} end"
-    specials = ", ".join("'" + special_code + "'" for special_code in sorted(SPECIAL_CODES))
-    special = f"({code_brut} in ({specials}))"
-    departement = f"case when {code_commune} like '97%' then left({code_commune}, 3) else left({code_commune}, 2) end"
+    code_commune, special, code_refused = commune_code_sql(code)
     # One strict scan: the values, and per row whether any cell breaks a rule (or looks
     # unusual). Fewer rows than lines means a blank line was skipped.
     refused = " or ".join([
         *(f"({refused})" for _value, refused in counts),
-        f"not regexp_full_match({code_brut}, '{PLAIN_CODE}')",
-        f"(not {special} and {departement} not in ({known}))",
+        code_refused,
         # Maybe a line of separators and blanks, which the reader skips: Python decides.
-        f"({code_brut} = '' and {' and '.join(f'({value}) is null' for value, _refused in counts)})",
+        f"({code_commune} = '' and {' and '.join(f'({value}) is null' for value, _refused in counts)})",
     ])
     result = scan_plain_file(path, layout, f"""
         {code_commune} as code_commune, coalesce({name}, '') as libelle_commune,

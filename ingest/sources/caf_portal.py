@@ -11,12 +11,29 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ingest import quality
-from ingest.csvfile import LINE_COLUMN, TextTable, distinct_texts, first_row_where, parse_numbers, read_text_table
+from ingest.csvfile import (
+    LINE_COLUMN,
+    PlainLayout,
+    TextTable,
+    distinct_texts,
+    first_row_where,
+    parse_numbers,
+    plain_layout,
+    read_text_table,
+    scan_plain_file,
+)
 from ingest.errors import ContractError
-from ingest.geo import SPECIAL_CODES, check_known_departements, normalise_commune_codes, reject_duplicates
+from ingest.geo import (
+    SPECIAL_CODES,
+    check_known_departements,
+    commune_code_sql,
+    normalise_commune_codes,
+    reject_duplicates,
+)
 from ingest.load import SqlRows
 from ingest.quality import HEADERS_ATTR
 
@@ -106,17 +123,32 @@ def reference_month(table: TextTable, header: str) -> tuple[pd.Series, pd.Series
     return pd.Series(years[codes], index=column.index), pd.Series(months[codes], index=column.index)
 
 
-def read_portal_file(path: Path, dataset: str) -> pd.DataFrame:
-    """Wide frame: annee, mois, code_commune, libelle_commune, dimension, est_special, ligne,
-    then one float column per `ind…` field (technical names)."""
-    table = read_text_table(path, separators=";,")
-    names = {technical_name(h): h for h in table.frame.columns if h != LINE_COLUMN}
+def portal_columns(headers: list[str], dataset: str) -> tuple[dict[str, str], list[str], list[str]]:
+    """The file's columns by technical name, its value fields (sorted), and the required
+    columns it lacks."""
+    names = {technical_name(h): h for h in headers if h != LINE_COLUMN}
     dimension = DATASETS[dataset]["dimension"]
     required = ["dtreffre", "numcomdo"] + ([dimension] if dimension else [])
     missing = [c for c in required if c not in names]
     values = sorted(n for n in names if VALUE_COLUMN.match(n))
     if dataset == "s_ben_com_f" and "indfoy_ndur" not in values:
         missing.append("indfoy_ndur")
+    return names, values, missing
+
+
+def read_portal_file(path: Path, dataset: str) -> pd.DataFrame:
+    """Wide frame: annee, mois, code_commune, libelle_commune, dimension, est_special, ligne,
+    then one float column per `ind…` field (technical names).
+
+    DuckDB reads a plain file and checks it in one query (`read_plain_portal_file`); a file it
+    finds anything wrong or unusual in is read again here, so that each problem is named with
+    its line and column."""
+    layout = plain_layout(path)
+    if layout is not None and (wide := read_plain_portal_file(path, layout, dataset)) is not None:
+        return wide
+    table = read_text_table(path, separators=";,")
+    names, values, missing = portal_columns(list(table.frame.columns), dataset)
+    dimension = DATASETS[dataset]["dimension"]
     if missing or not values:
         raise ContractError.single(
             path, "colonne_obligatoire",
@@ -143,6 +175,61 @@ def read_portal_file(path: Path, dataset: str) -> pd.DataFrame:
     )
     for value in values:
         wide[value] = parse_numbers(table, names[value], allow_blank=False, non_negative=True)
+    wide.attrs[HEADERS_ATTR] = {"code_commune": names["numcomdo"], **{v: names[v] for v in values}}
+    return wide
+
+
+PLAIN_DATE = r"^(?:19|20)[0-9]{2}-?(?:0[1-9]|1[0-2])(?:-[0-9]{2})?$"
+
+
+def read_plain_portal_file(path: Path, layout: PlainLayout, dataset: str) -> pd.DataFrame | None:
+    """read_portal_file's frame, read and checked by DuckDB in one pass; None when any cell
+    breaks a rule or looks unusual (a value that is not plain digits, a code or a date the
+    Python reader would have to judge, a duplicate), so that the Python reader names it."""
+    names, values, missing = portal_columns(layout.header, dataset)
+    if missing or not values:
+        return None
+    position = {header: f"c{index}" for index, header in enumerate(layout.header)}
+    column = {name: position[header] for name, header in names.items()}
+    dimension = DATASETS[dataset]["dimension"]
+    code, special, code_refused = commune_code_sql(column["numcomdo"])
+    date = f"trim(coalesce({column['dtreffre']}, ''))"
+    # Plain digits only: any other number (decimals, spaces, a sign) is the Python reader's,
+    # so that both readers give the very same floats.
+    plain_values = [f"trim(coalesce({column[value]}, ''))" for value in values]
+    refused = " or ".join([
+        code_refused,
+        f"not regexp_full_match({date}, '{PLAIN_DATE}')",
+        *(f"not regexp_full_match({text}, '[0-9]{{1,15}}')" for text in plain_values),
+    ])
+    result = scan_plain_file(path, layout, f"""
+        {code} as code_commune, {special} as est_special, coalesce({refused}, true) as refuse,
+        try_cast(left({date}, 4) as integer) as annee,
+        try_cast(regexp_extract({date}, '^[0-9]{{4}}-?([0-9]{{2}})', 1) as integer) as mois,
+        {f"coalesce({column['nomcom']}, '')" if "nomcom" in names else "''"} as libelle_commune,
+        {f"coalesce({column[dimension]}, '')" if dimension else "''"} as dimension
+        {"".join(f", try_cast({text} as double) as v{i}" for i, text in enumerate(plain_values))}
+    """)
+    if result is None or len(result["refuse"]) != layout.records or result["refuse"].any():
+        return None
+    codes = pd.Series(result["code_commune"], dtype="str")
+    is_special = result["est_special"].astype(bool)
+    dimension_values = pd.Series([text.strip() for text in result["dimension"]], dtype="str")
+    keys = pd.DataFrame({"code": codes, "year": result["annee"], "month": result["mois"], "dim": dimension_values})
+    if keys[~is_special].duplicated().any():
+        return None
+    wide = pd.DataFrame({
+        "annee": result["annee"].astype("int32"),
+        "mois": result["mois"].astype("int32"),
+        "code_commune": codes,
+        "libelle_commune": (pd.Series([text.strip() for text in result["libelle_commune"]], dtype="str")
+                            if "nomcom" in names else None),
+        "dimension": dimension_values,
+        "est_special": is_special,
+        "ligne": np.arange(2, layout.records + 2, dtype="int64"),  # the header is line 1, no blank line
+    })
+    for i, value in enumerate(values):
+        wide[value] = pd.array(result[f"v{i}"], dtype="Float64")
     wide.attrs[HEADERS_ATTR] = {"code_commune": names["numcomdo"], **{v: names[v] for v in values}}
     return wide
 

@@ -55,6 +55,66 @@ def test_portal_unreadable_date_is_rejected(write_file):
     assert rejected(read_portal_file, path, "s_ben_com_f") == (3, "dtreffre", "date_reference")
 
 
+# DuckDB reads a plain portal file (read_plain_portal_file); anything unusual goes to the
+# Python reader, which names lines and columns. Both must give the very same frame.
+PLAIN_PORTAL_FILES = {
+    "technical names, special rows, a 4-digit code": ("s_ben_com_f", TECHNICAL + ROWS
+                                                       + "2021-12;XXXXX;Non localisé;15;30;0\n"
+                                                       + "2020-12; 1004 ;Ambérieu ;10;25;5\n"),
+    "labels and a date without dash, BOM": ("s_ben_com_f", LABELS + ROWS.replace("2021-12", "202112")),
+    "a dimension, no name, a dated day": ("ndur_s_qf_400_com_f",
+                                          "dtreffre;numcomdo;qf_400;indfoy_ndur;indnbp_ndur\n"
+                                          "2021-12-31;62160;Moins de 400 euros;490;1155\n"
+                                          "2021-12-31;62160; De 400 à moins de 800 euros ;850;1995\n"
+                                          "2021-12-31;2A004;Moins de 400 euros;15;40"),  # no final line end
+}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+@pytest.mark.parametrize(("dataset", "text"), PLAIN_PORTAL_FILES.values(), ids=PLAIN_PORTAL_FILES.keys())
+def test_duckdb_reads_a_plain_portal_file_exactly_as_the_python_reader(write_file, monkeypatch, dataset, text,
+                                                                      encoding):
+    from ingest.csvfile import plain_layout
+    from ingest.sources import caf_portal
+
+    path = write_file(f"{dataset}.csv", text, encoding=encoding)
+    fast = caf_portal.read_plain_portal_file(path, plain_layout(path), dataset)
+    monkeypatch.setattr(caf_portal, "plain_layout", lambda _path: None)
+    slow = read_portal_file(path, dataset)
+
+    assert fast is not None  # the fast path engaged
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast.attrs == slow.attrs
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (TECHNICAL + ROWS.replace("3005", "trois mille"), (3, "indfoy_ndur", "nombre")),
+    (TECHNICAL + ROWS.replace(";3005;", ";;"), (3, "indfoy_ndur", "valeur_obligatoire")),
+    (TECHNICAL + ROWS.replace(";3005;", ";-5;"), (3, "indfoy_ndur", "comptage_positif")),
+    (TECHNICAL + ROWS + "2021-12;62160;Boulogne-sur-Mer;1;2;3\n", (4, "numcomdo", "cle_unique")),
+    (TECHNICAL + ROWS.replace("2021-12;62643", "déc. 2021;62643"), (3, "dtreffre", "date_reference")),
+    (TECHNICAL + ROWS.replace("62643", "96001"), (3, "numcomdo", "code_commune_inconnu")),
+    (TECHNICAL + ROWS.replace("62643", "62 643"), (3, "numcomdo", "code_commune")),
+])
+def test_a_portal_file_duckdb_finds_a_problem_in_is_read_again_to_name_its_line(write_file, text, expected):
+    from ingest.csvfile import plain_layout
+    from ingest.sources import caf_portal
+
+    path = write_file("s_ben_com_f.csv", text)
+    assert caf_portal.read_plain_portal_file(path, plain_layout(path), "s_ben_com_f") is None
+    assert rejected(read_portal_file, path, "s_ben_com_f") == expected
+
+
+def test_a_portal_value_with_decimals_is_left_to_the_python_reader(write_file):
+    """Both readers would parse "1234.5"; only the Python one does, so that the floats are its."""
+    from ingest.csvfile import plain_layout
+    from ingest.sources import caf_portal
+
+    path = write_file("s_ben_com_f.csv", TECHNICAL + ROWS.replace(";3005;", ";3005,5;"))
+    assert caf_portal.read_plain_portal_file(path, plain_layout(path), "s_ben_com_f") is None
+    assert read_portal_file(path, "s_ben_com_f").indfoy_ndur.tolist() == [9010, 3005.5]
+
+
 # --- ONAPE ------------------------------------------------------------------------------
 
 def test_onape_placeholder_rows_are_flagged_and_level_suffix_dropped(write_file):
