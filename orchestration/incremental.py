@@ -95,7 +95,8 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str], yearly
         row = "hash(" + ", ".join(f'"{column}"' for column in existing[table] if column != "loaded_at") + ")"
         part = (parts or {}).get(table)
         part = part if part in existing[table] else None
-        by_part = con.execute(f"select annee, {part or 'null'}, count(*), bit_xor({row}), sum({row}::hugeint) "
+        kind = f'"{part}"' if part else "null"
+        by_part = con.execute(f"select annee, {kind}, count(*), bit_xor({row}), sum({row}::hugeint) "
                               f"from {table} group by all").fetchall()
         # A year's hashes are those of its kinds combined (xor and sum add up).
         year_sums: dict[int, list[int]] = {}
