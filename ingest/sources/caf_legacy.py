@@ -33,7 +33,7 @@ from ingest.csvfile import (
     parse_count_columns,
     plain_layout,
     read_text_table,
-    scan_plain_file,
+    scan_counts,
 )
 from ingest.geo import (
     SPECIAL_CODES,
@@ -215,21 +215,24 @@ def read_plain_legacy_file(path: Path, layout: PlainLayout, theme: LegacyTheme, 
     position = {name: f"c{index}" for index, name in enumerate(layout.header)}
     code, name = position[columns["codes_insee"]], position[columns["communes"]]
     variables = variables_of(columns)
-    counts = [count_sql(position[columns[v]], allow_blank=True) for v in variables]
     code_commune, special, code_refused = commune_code_sql(code)
-    # One strict scan: the values, and per row whether any cell breaks a rule (or looks
-    # unusual). Fewer rows than lines means a blank line was skipped.
-    refused = " or ".join([
-        *(f"({refused})" for _value, refused in counts),
-        code_refused,
-        # Maybe a line of separators and blanks, which the reader skips: Python decides.
-        f"({code_commune} = '' and {' and '.join(f'({value}) is null' for value, _refused in counts)})",
-    ])
-    result = scan_plain_file(path, layout, f"""
-        {code_commune} as code_commune, coalesce({name}, '') as libelle_commune,
-        {special} as est_special, coalesce({refused}, true) as refuse
-        {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
-    """)
+
+    def select(plain_only: bool) -> str:
+        counts = [count_sql(position[columns[v]], allow_blank=True, plain_only=plain_only) for v in variables]
+        # One strict scan: the values, and per row whether any cell breaks a rule (or looks
+        # unusual). Fewer rows than lines means a blank line was skipped.
+        refused = " or ".join([
+            *(f"({refused})" for _value, refused in counts),
+            code_refused,
+            # Maybe a line of separators and blanks, which the reader skips: Python decides.
+            f"({code_commune} = '' and {' and '.join(f'({value}) is null' for value, _refused in counts)})",
+        ])
+        return f"""
+            {code_commune} as code_commune, coalesce({name}, '') as libelle_commune,
+            {special} as est_special, coalesce({refused}, true) as refuse
+            {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
+        """
+    result = scan_counts(path, layout, select)
     if result is None:
         return None
     codes = pd.Series(result["code_commune"], dtype="str")

@@ -26,7 +26,7 @@ from ingest.csvfile import (
     parse_counts,
     plain_layout,
     read_text_table,
-    scan_plain_file,
+    scan_counts,
 )
 from ingest.errors import ContractError
 from ingest.geo import COMMUNE_CODE, reject_duplicates
@@ -143,18 +143,22 @@ def read_plain_populations(path: Path, layout: PlainLayout, year: int) -> pd.Dat
     if explicit_code is not None:
         given = f"upper(trim(coalesce({position[explicit_code]}, '')))"
         code = f"case when regexp_full_match({given}, '{COMMUNE_CODE.pattern}') then {given} else {built} end"
-    counts = [count_sql(position[columns[count]], allow_blank=False) for count in ("pmun", "pcap", "ptot")]
-    refused = " or ".join([
-        *(f"({refused})" for _value, refused in counts),
-        # lpad cuts a longer CODCOM, where Python's zfill keeps it: the Python reader decides.
-        f"not regexp_full_match({part}, '[0-9]{{1,3}}')",
-        f"not regexp_full_match({code}, '{COMMUNE_CODE.pattern}')",
-    ])
     label = f"coalesce({position[name]}, '')" if name else "''"
-    result = scan_plain_file(path, layout, f"""
-        {code} as code_commune, {label} as libelle_commune, coalesce({refused}, true) as refuse
-        {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
-    """)
+
+    def select(plain_only: bool) -> str:
+        counts = [count_sql(position[columns[count]], allow_blank=False, plain_only=plain_only)
+                  for count in ("pmun", "pcap", "ptot")]
+        refused = " or ".join([
+            *(f"({refused})" for _value, refused in counts),
+            # lpad cuts a longer CODCOM, where Python's zfill keeps it: the Python reader decides.
+            f"not regexp_full_match({part}, '[0-9]{{1,3}}')",
+            f"not regexp_full_match({code}, '{COMMUNE_CODE.pattern}')",
+        ])
+        return f"""
+            {code} as code_commune, {label} as libelle_commune, coalesce({refused}, true) as refuse
+            {"".join(f", {value} as n{i}" for i, (value, _refused) in enumerate(counts))}
+        """
+    result = scan_counts(path, layout, select)
     if result is None:
         return None
     codes = pd.Series(result["code_commune"], dtype="str")
