@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,6 +19,7 @@ import duckdb
 import pandas as pd
 
 LOADS_TABLE = "raw._chargements"
+_CURSOR_LOCK = threading.Lock()
 NOT_NULL = re.compile(r"\s+not\s+null", re.IGNORECASE)
 
 
@@ -228,45 +230,122 @@ def replace_unit(
     `unit_figures`, kept in the ledger."""
     ensure_loads_table(con)
     loaded_at = datetime.now(UTC)
-    with incoming_source(con, rows) as incoming:
-        try:
-            con.execute("begin transaction")
+    with _rolled_back_on_error(con):
+        con.execute("begin transaction")
+        with incoming_source(con, rows) as incoming:
             con.execute(  # undeclared tables
                 f"create table if not exists {table} as select *, null::varchar as source_file, "
                 f"null::varchar as file_hash, null::timestamptz as loaded_at from {incoming} limit 0"
             )
-            if unit_filter:
-                clauses, params = [], []
-                for column, value in unit_filter.items():
-                    if isinstance(column, tuple):  # pairs, e.g. (annee, variable)
-                        con.register("unit_pairs", pd.DataFrame(list(value), columns=list(column)))
-                        names = ", ".join(column)
-                        clauses.append(f"({names}) in (select {names} from unit_pairs)")
-                        continue
-                    values = list(value) if isinstance(value, (list, tuple, set)) else [value]
-                    clauses.append(f"{column} in ({', '.join('?' for _ in values)})")
-                    params.extend(values)
-                con.execute(f"delete from {table} where {' and '.join(clauses)}", params)
-            else:
-                con.execute(f"delete from {table}")
-            [(count,)] = con.execute(
-                f"insert into {table} by name "
-                f"select *, ? as source_file, ? as file_hash, ? as loaded_at from {incoming}",
-                [source_file, file_hash, loaded_at],
-            ).fetchall()
-            con.execute(
-                f"insert or replace into {LOADS_TABLE} "
-                "(table_name, unit, source_file, file_hash, loaded_at, row_count, chiffres) values (?, ?, ?, ?, ?, ?, ?)",
-                [table, unit, source_file, file_hash, loaded_at, count, figures],
-            )
-            con.execute("commit")
-        except Exception:
-            # After an I/O error (a full disk) DuckDB may have ended the transaction itself: a
-            # failed rollback must not hide the error that matters.
-            with contextlib.suppress(duckdb.Error):
-                con.execute("rollback")
-            raise
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                con.unregister("unit_pairs")
+            count = _delete_and_insert(con, table, unit_filter, incoming, source_file, file_hash, loaded_at)
+        _record_and_commit(con, table, unit, source_file, file_hash, loaded_at, count, figures)
     return count
+
+
+@dataclass
+class StagedUnit:
+    """A unit's rows replaced in a transaction of a cursor of their own, not committed yet
+    (`stage_unit`): `commit_staged` records and commits them, `discard_staged` rolls back."""
+
+    cursor: duckdb.DuckDBPyConnection
+    table: str
+    unit: str
+    source_file: str
+    file_hash: str
+    loaded_at: datetime
+    count: int
+    open: bool = True
+
+
+def stage_unit(
+    con: duckdb.DuckDBPyConnection, table: str, unit: str, unit_filter: dict[str, object], rows: Rows,
+    source_file: str, file_hash: str,
+) -> StagedUnit:
+    """replace_unit's delete and insert, in a transaction left open on a new cursor of `con`
+    (the table and the ledger exist: ingest_source made them). A reading thread stages the
+    file it read while the loading one commits the one before: the insert (the reader's
+    frame read by DuckDB) no longer waits in line. Only for units that no other file of the
+    refresh touches: two open transactions replacing one unit would both append."""
+    with _CURSOR_LOCK:  # reading threads stage at the same time
+        cursor = con.cursor()
+    loaded_at = datetime.now(UTC)
+    try:
+        with _rolled_back_on_error(cursor):
+            cursor.execute("begin transaction")
+            with incoming_source(cursor, rows) as incoming:
+                count = _delete_and_insert(cursor, table, unit_filter, incoming, source_file, file_hash, loaded_at)
+    except Exception:
+        cursor.close()
+        raise
+    return StagedUnit(cursor, table, unit, source_file, file_hash, loaded_at, count)
+
+
+def commit_staged(staged: StagedUnit, figures: str | None = None) -> int:
+    """The staged rows recorded in the ledger and committed; their count."""
+    staged.open = False
+    try:
+        with _rolled_back_on_error(staged.cursor):
+            _record_and_commit(staged.cursor, staged.table, staged.unit, staged.source_file, staged.file_hash,
+                               staged.loaded_at, staged.count, figures)
+    finally:
+        staged.cursor.close()
+    return staged.count
+
+
+def discard_staged(staged: StagedUnit) -> None:
+    """The staged rows rolled back (a file refused after it was read), if still open."""
+    if not staged.open:
+        return
+    staged.open = False
+    with contextlib.suppress(duckdb.Error):
+        staged.cursor.execute("rollback")
+    staged.cursor.close()
+
+
+@contextlib.contextmanager
+def _rolled_back_on_error(con: duckdb.DuckDBPyConnection):
+    try:
+        yield
+    except Exception:
+        # After an I/O error (a full disk) DuckDB may have ended the transaction itself: a
+        # failed rollback must not hide the error that matters.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
+        raise
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("unit_pairs")
+
+
+def _delete_and_insert(con: duckdb.DuckDBPyConnection, table: str, unit_filter: dict[str, object], incoming: str,
+                       source_file: str, file_hash: str, loaded_at: datetime) -> int:
+    if unit_filter:
+        clauses, params = [], []
+        for column, value in unit_filter.items():
+            if isinstance(column, tuple):  # pairs, e.g. (annee, variable)
+                con.register("unit_pairs", pd.DataFrame(list(value), columns=list(column)))
+                names = ", ".join(column)
+                clauses.append(f"({names}) in (select {names} from unit_pairs)")
+                continue
+            values = list(value) if isinstance(value, (list, tuple, set)) else [value]
+            clauses.append(f"{column} in ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        con.execute(f"delete from {table} where {' and '.join(clauses)}", params)
+    else:
+        con.execute(f"delete from {table}")
+    [(count,)] = con.execute(
+        f"insert into {table} by name "
+        f"select *, ? as source_file, ? as file_hash, ? as loaded_at from {incoming}",
+        [source_file, file_hash, loaded_at],
+    ).fetchall()
+    return count
+
+
+def _record_and_commit(con: duckdb.DuckDBPyConnection, table: str, unit: str, source_file: str, file_hash: str,
+                       loaded_at: datetime, count: int, figures: str | None) -> None:
+    con.execute(
+        f"insert or replace into {LOADS_TABLE} "
+        "(table_name, unit, source_file, file_hash, loaded_at, row_count, chiffres) values (?, ?, ?, ?, ?, ?, ?)",
+        [table, unit, source_file, file_hash, loaded_at, count, figures],
+    )
+    con.execute("commit")

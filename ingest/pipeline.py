@@ -10,6 +10,7 @@ collected so that one run tells the user everything that is wrong.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import shutil
 from collections import deque
@@ -28,6 +29,9 @@ from ingest.csvfile import file_sha256, parsing_cursor
 from ingest.errors import ContractError, ContractViolation
 from ingest.extract import Extract, Landing
 from ingest.load import (
+    StagedUnit,
+    commit_staged,
+    discard_staged,
     ensure_table,
     figures_recorded,
     is_loaded,
@@ -35,6 +39,7 @@ from ingest.load import (
     loaded_unit,
     replace_unit,
     same_figures_for_another_year,
+    stage_unit,
     unit_figures,
 )
 from ingest.registry import SOURCES, SourceSpec
@@ -222,18 +227,25 @@ def read_and_check(
     return frame, violations
 
 
-def read_for_load(spec: SourceSpec, extract: Extract, pseudo_key: bytes | None) -> tuple:
-    """read_and_check, then the figures of the rows to load (`unit_figures`, for the copy check)
-    when the file passed: computed here, in the reading thread, on the process's in-memory
-    DuckDB, so that the loading thread (the slower of the two on national files: 3.7 s of the
-    110 legacy files' 25) has only the load left."""
+def read_for_load(spec: SourceSpec, extract: Extract, pseudo_key: bytes | None,
+                  stage: Callable[[Extract, pd.DataFrame], StagedUnit] | None = None) -> tuple:
+    """read_and_check, then, when the file passed, the figures of the rows to load
+    (`unit_figures`, for the copy check) and, with `stage`, the rows staged in the build
+    database (`load.stage_unit`; a failure to stage is returned, to be raised by the loading
+    thread): done here, in the reading thread, so that the loading thread (the bound on
+    national files) has only the checks and the commit left."""
     frame, violations = read_and_check(spec, extract, pseudo_key)
-    figures = None
+    figures = staged = None
     if frame is not None and not violations and spec.same_figures_columns:
         with parsing_cursor() as cursor:
             figures = unit_figures(cursor, spec.rows(extract, frame), spec.unit(extract, frame)[1],
                                    spec.same_figures_columns)
-    return frame, violations, figures
+    if frame is not None and not violations and stage is not None:
+        try:
+            staged = stage(extract, frame)
+        except Exception as error:  # noqa: BLE001 - raised by the loading thread, as load() would
+            staged = error
+    return frame, violations, figures, staged
 
 
 def read_ahead(extracts: list[Extract], read: Callable[[Extract], tuple], workers: int = READERS) -> Iterator[tuple]:
@@ -248,6 +260,13 @@ def read_ahead(extracts: list[Extract], read: Callable[[Extract], tuple], worker
             yield result
 
 
+def commit_read_ahead(staged: StagedUnit | Exception, figures: str | None) -> int:
+    """commit_staged of a reading thread's staged rows, or the error it met staging them."""
+    if isinstance(staged, Exception):
+        raise staged
+    return commit_staged(staged, figures)
+
+
 class PersonalDataLoadError(RuntimeError):
     """A personal file could not be loaded; the cause's message is withheld (it may quote cells)."""
 
@@ -256,11 +275,11 @@ class BuildDatabaseError(RuntimeError):
     """The build database could not be written (a full disk, a read-only folder)."""
 
 
-def load(con, spec: SourceSpec, unit: str, unit_filter: dict, extract: Extract, rows: pd.DataFrame, file_hash: str,
-         figures: str | None = None) -> int:
+def load(spec: SourceSpec, extract: Extract, write: Callable[[], int]) -> int:
+    """`write()` (replace_unit, or commit_staged), its failures said in French."""
     failure = None
     try:
-        return replace_unit(con, spec.table, unit, unit_filter, rows, extract.path.name, file_hash, figures)
+        return write()
     except (duckdb.IOException, duckdb.TransactionException, OSError) as error:
         if isinstance(error, duckdb.TransactionException) and "Failed to commit" not in str(error):
             raise
@@ -386,51 +405,74 @@ def ingest_source(
                 continue
             to_read.append((number, extract, file_hash))
             to_read_units.add((file_hash, named_unit))
-        reads = read_ahead([extract for _number, extract, _hash in to_read],
-                           lambda extract: read_for_load(spec, extract, pseudo_key))
-        for (number, extract, file_hash), (frame, violations, figures) in zip(to_read, reads, strict=True):
-            name = extract.path.name
-            prefix = f"[{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
-            if not violations and spec.check_in_build is not None:
-                violations = spec.check_in_build(con, frame, extract.path.name)
-            for violation in violations:  # "2021/donnees_communes.csv", not just its name
-                violation.file = display_path(extract.path, landing.root)
-            if violations:
-                report.violations.extend(violations)
-                target = quarantine(extract.path, violations, quarantine_dir, keep_originals, spec.personal)
-                report.quarantined.append(str(target))
-                where = "rapport en quarantaine" if spec.personal else "mis en quarantaine"
-                log(f"{prefix} : REJETÉ ({len(violations)} anomalie(s)), {where} : {target.parent}")
-                continue
+        # A source whose files each name their own unit (theme and year) has its rows staged
+        # by the reading threads, each file in a transaction of its own (load.stage_unit), and
+        # committed here in order once the checks pass, rolled back otherwise: no two files of
+        # one refresh replace the same unit (competing files are refused above, copies read once).
+        staged_units: list[StagedUnit] = []
+        hashes_read = {extract.path: file_hash for _number, extract, file_hash in to_read}
+
+        def stage(extract: Extract, frame: pd.DataFrame) -> StagedUnit:
             unit, unit_filter = spec.unit(extract, frame)
-            rows = spec.rows(extract, frame)
-            if figures and figures_in_ledger is None:
-                figures_in_ledger = figures_recorded(con, spec.table)
-            if figures and (original := same_figures_for_another_year(
-                    con, spec.table, figures, unit, unit_filter, spec.same_figures_columns, figures_in_ledger)):
-                refuse(copied_file(display_path(extract.path, landing.root), f"{original} (déjà chargé)",
-                                   "mêmes chiffres que"), prefix)
-                continue
-            if spec.overlap_is_conflict:
-                pairs = {pair for key, values in unit_filter.items() if isinstance(key, tuple) for pair in values}
-                rivals = sorted({claimed[pair] for pair in pairs if pair in claimed})
-                if rivals:
-                    refuse(ContractViolation(
-                        display_path(extract.path, landing.root), "fichier_unique",
-                        f"donne les mêmes chiffres (année, variable) que {', '.join(rivals)} ; "
-                        "retirez du dossier d'arrivée l'extrait périmé",
-                    ), prefix)
+            staged = stage_unit(con, spec.table, unit, unit_filter, spec.rows(extract, frame), extract.path.name,
+                                hashes_read[extract.path])
+            staged_units.append(staged)
+            return staged
+
+        staging = spec.unit_from_name and not spec.personal
+        reads = read_ahead([extract for _number, extract, _hash in to_read],
+                           lambda extract: read_for_load(spec, extract, pseudo_key, stage if staging else None))
+        try:
+            for (number, extract, file_hash), (frame, violations, figures, staged) in zip(to_read, reads, strict=True):
+                name = extract.path.name
+                prefix = f"[{number}/{len(extracts)}] {display_path(extract.path, landing.root)}"
+                if not violations and spec.check_in_build is not None:
+                    violations = spec.check_in_build(con, frame, extract.path.name)
+                for violation in violations:  # "2021/donnees_communes.csv", not just its name
+                    violation.file = display_path(extract.path, landing.root)
+                if violations:
+                    report.violations.extend(violations)
+                    target = quarantine(extract.path, violations, quarantine_dir, keep_originals, spec.personal)
+                    report.quarantined.append(str(target))
+                    where = "rapport en quarantaine" if spec.personal else "mis en quarantaine"
+                    log(f"{prefix} : REJETÉ ({len(violations)} anomalie(s)), {where} : {target.parent}")
                     continue
-                claimed.update({pair: display_path(extract.path, landing.root) for pair in pairs})
-            for flag in ("est_special", "est_placeholder"):  # counted and reported, never aggregated
-                if flag in frame:
-                    report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())
-            if archive is not None:
-                archive_content(archive, spec, extract, file_hash)
-            loaded = load(con, spec, unit, unit_filter, extract, rows, file_hash, figures)
-            if archive is not None:
-                archive_record(archive, spec, extract, file_hash, display_path(extract.path, landing.root), unit)
-            report.files_loaded.append(name)
-            report.rows_loaded += loaded
-            log(f"{prefix} : {loaded} lignes chargées (unité {unit})")
+                unit, unit_filter = spec.unit(extract, frame)
+                if figures and figures_in_ledger is None:
+                    figures_in_ledger = figures_recorded(con, spec.table)
+                if figures and (original := same_figures_for_another_year(
+                        con, spec.table, figures, unit, unit_filter, spec.same_figures_columns, figures_in_ledger)):
+                    refuse(copied_file(display_path(extract.path, landing.root), f"{original} (déjà chargé)",
+                                       "mêmes chiffres que"), prefix)
+                    continue
+                if spec.overlap_is_conflict:
+                    pairs = {pair for key, values in unit_filter.items() if isinstance(key, tuple) for pair in values}
+                    rivals = sorted({claimed[pair] for pair in pairs if pair in claimed})
+                    if rivals:
+                        refuse(ContractViolation(
+                            display_path(extract.path, landing.root), "fichier_unique",
+                            f"donne les mêmes chiffres (année, variable) que {', '.join(rivals)} ; "
+                            "retirez du dossier d'arrivée l'extrait périmé",
+                        ), prefix)
+                        continue
+                    claimed.update({pair: display_path(extract.path, landing.root) for pair in pairs})
+                for flag in ("est_special", "est_placeholder"):  # counted and reported, never aggregated
+                    if flag in frame:
+                        report.special_rows += int(frame.loc[frame[flag], "ligne"].nunique())
+                if archive is not None:
+                    archive_content(archive, spec, extract, file_hash)
+                if staged is None:
+                    loaded = load(spec, extract, functools.partial(
+                        replace_unit, con, spec.table, unit, unit_filter, spec.rows(extract, frame), extract.path.name,
+                        file_hash, figures))
+                else:
+                    loaded = load(spec, extract, functools.partial(commit_read_ahead, staged, figures))
+                if archive is not None:
+                    archive_record(archive, spec, extract, file_hash, display_path(extract.path, landing.root), unit)
+                report.files_loaded.append(name)
+                report.rows_loaded += loaded
+                log(f"{prefix} : {loaded} lignes chargées (unité {unit})")
+        finally:
+            for staged in staged_units:  # files refused once read, or read ahead of an error
+                discard_staged(staged)
     return report

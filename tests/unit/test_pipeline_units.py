@@ -220,3 +220,25 @@ def test_a_copy_under_an_earlier_years_name_is_refused_when_the_ledger_was_reset
     report = ingest("caf_legacy", landing, tmp_path)
 
     assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2017.csv", "fichier_copie")]
+
+
+def test_a_file_refused_once_its_rows_were_staged_leaves_its_years_rows_as_they_were(tmp_path):
+    """The reading threads stage each legacy file's rows before the checks that may refuse it
+    (here: a corrected 2013 file that holds 2018's figures); refused, nothing of it stays."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for year in (2013, 2018):
+        shutil.copy(SAMPLE_DIR / "caf" / f"NIVCOMTOTAL{year}.csv", landing / f"NIVCOMTOTAL{year}.csv")
+    assert ingest("caf_legacy", landing, tmp_path).ok
+    loaded = "select annee, count(*), min(source_file), sum(v01) from raw.caf_legacy group by annee order by annee"
+    before = rows(tmp_path, loaded)
+    ledger = "select unit, file_hash from raw._chargements order by unit"
+    ledger_before = rows(tmp_path, ledger)
+    original = (SAMPLE_DIR / "caf" / "NIVCOMTOTAL2018.csv").read_bytes()
+    (landing / "NIVCOMTOTAL2013.csv").write_bytes(original.replace(b"\r\n", b"\n"))
+
+    report = ingest("caf_legacy", landing, tmp_path)
+
+    assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2013.csv", "fichier_copie")]
+    assert rows(tmp_path, loaded) == before
+    assert rows(tmp_path, ledger) == ledger_before
