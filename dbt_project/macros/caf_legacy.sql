@@ -13,7 +13,7 @@
         {% for variable in variables %}
         {{ "v%02d" | format(loop.index) }} as {{ variable }},
         {% endfor %}
-        string_split(variables_fichier, ',') as variables_presentes,
+        {{ variables_text("replace(variables_fichier, ',', '|')") }} as variables_presentes,
         'CAF ' || source_file || ' (31/12/' || annee || ')' as source_libelle
     from {{ source('raw', 'caf_legacy') }}
     where theme = '{{ theme }}' and not est_special

@@ -17,7 +17,7 @@ final as (
         {% for variable in variables %}{{ variable }}{% if variable in renames %} as {{ renames[variable] }}{% endif %},
         {% endfor %}
         -- The variables of the file (a NULL among them is masked; one not listed is absent).
-        {% if renames %}list_transform(variables_presentes, lambda v: case v {% for old, new in renames.items() %}when '{{ old }}' then '{{ new }}' {% endfor %}else v end){% else %}variables_presentes{% endif %} as variables_presentes,
+        {% for _old in renames %}replace({% endfor %}variables_presentes{% for old, new in renames.items() %}, '|{{ old }}|', '|{{ new }}|'){% endfor %} as variables_presentes,
         source_libelle
     from pivoted
 )
@@ -34,7 +34,7 @@ select * from final
         {% for variable in variables %}
         max({{ value_column }}) filter (where variable = '{{ variable }}') as {{ variable }},
         {% endfor %}
-        list(distinct variable) as variables_presentes
+        {{ variables_text("string_agg(distinct variable, '|' order by variable)") }} as variables_presentes
     from {{ relation }}
     where {{ where }}
     group by {{ keys | join(', ') }}

@@ -164,7 +164,7 @@ childminder_rows as (
         on not per_commune.hors_territoire
         and per_commune.code_commune = partner.code_commune
         and per_commune.annee = partner.annee
-        and coalesce(list_contains(partner.variables_presentes, 'am_actives'), false)
+        and {{ variable_listed('partner.variables_presentes', 'am_actives') }}
 ),
 
 -- CAF funding: a row for a structure counts in the structure's commune, one for a commune in it.
