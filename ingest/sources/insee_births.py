@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.csvfile import LINE_COLUMN, map_columns, parse_numbers, read_text_table
+from ingest.csvfile import LINE_COLUMN, extract_per_distinct, map_columns, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import check_known_departements, normalise_commune_codes, reject_duplicates
 from ingest.quality import HEADERS_ATTR
@@ -51,7 +51,7 @@ def read_births(path: Path) -> pd.DataFrame:
     double_counted = {a for commune, arrondissements in ARRONDISSEMENTS.items() if commune in present for a in arrondissements}
     wide = wide[~wide["code_commune"].isin(double_counted)]
     long = wide.melt(id_vars=["code_commune", "ligne"], var_name="colonne", value_name="naissances")
-    long["annee"] = census_year(long["colonne"].str.extract(BIRTHS_COLUMN)["yy"])
+    long["annee"] = census_year(extract_per_distinct(long["colonne"], BIRTHS_COLUMN)["yy"])
     long["naissances"] = long["naissances"].astype("Float64")
     result = long[["code_commune", "annee", "naissances", "ligne"]]
     result.attrs[HEADERS_ATTR] = {"code_commune": columns["codgeo"], "annee": "NAISD{aa}", "naissances": "NAISD{aa}"}

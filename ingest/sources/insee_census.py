@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.csvfile import LINE_COLUMN, map_columns, parse_numbers, read_text_table
+from ingest.csvfile import LINE_COLUMN, extract_per_distinct, map_columns, parse_numbers, read_text_table
 from ingest.errors import ContractError
 from ingest.geo import check_known_departements, normalise_commune_codes, reject_duplicates
 from ingest.quality import HEADERS_ATTR
@@ -89,7 +89,7 @@ def read_census_ages(path: Path) -> pd.DataFrame:
             {"ligne": "min", **{h: lambda s: s.sum(min_count=1) for h in population_columns}}
         )
     long = wide.melt(id_vars=["code_commune", "ligne"], var_name="colonne", value_name="valeur")
-    parts = long["colonne"].str.extract(POPULATION_COLUMN)
+    parts = extract_per_distinct(long["colonne"], POPULATION_COLUMN)
     long["annee"] = census_year(parts["yy"])
     long["variable"] = parts["variable"].str.lower()
     long["edition"] = "iris" if iris_edition else "commune"

@@ -179,6 +179,17 @@ def test_census_year_comes_from_the_prefix_not_the_file_name(write_file):
     assert sorted(read_census_ages(path).annee.unique()) == [2015, 2021]
 
 
+def test_each_census_value_keeps_the_year_and_variable_of_its_own_column(write_file):
+    """The headers' years and variables are read once per header, then spread to the rows."""
+    path = write_file("base-cc-evol-struct-pop-2021.CSV",
+                      "CODGEO;P21_POP;P15_POP;P21_POP0610\n62160;40000;42000;3000\n62193;70000;72000;5000\n")
+    rows = read_census_ages(path)
+    assert sorted(zip(rows.code_commune, rows.annee, rows.variable, rows.valeur, strict=True)) == [
+        ("62160", 2015, "pop", 42000), ("62160", 2021, "pop", 40000), ("62160", 2021, "pop0610", 3000),
+        ("62193", 2015, "pop", 72000), ("62193", 2021, "pop", 70000), ("62193", 2021, "pop0610", 5000),
+    ]
+
+
 def test_census_without_population_columns_is_rejected(write_file):
     path = write_file("base-cc-evol-struct-pop-2021.CSV", "CODGEO;LIBGEO\n62160;Boulogne\n")
     assert rejected(read_census_ages, path)[2] == "colonne_obligatoire"
