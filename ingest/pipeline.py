@@ -473,6 +473,7 @@ def ingest_source(
                 report.rows_loaded += loaded
                 log(f"{prefix} : {loaded} lignes chargées (unité {unit})")
         finally:
+            reads.close()  # an error stopped the source: the reads under way end first
             for staged in staged_units:  # files refused once read, or read ahead of an error
                 discard_staged(staged)
     return report

@@ -242,3 +242,34 @@ def test_a_file_refused_once_its_rows_were_staged_leaves_its_years_rows_as_they_
     assert [(v.file, v.rule) for v in report.violations] == [("NIVCOMTOTAL2013.csv", "fichier_copie")]
     assert rows(tmp_path, loaded) == before
     assert rows(tmp_path, ledger) == ledger_before
+
+
+def test_an_error_at_one_file_leaves_the_files_before_it_and_nothing_of_those_read_ahead(tmp_path, monkeypatch):
+    """The reading threads have staged the next files when the second one cannot be archived:
+    the source stops, the first file stays loaded, the staged ones are rolled back, and the
+    build database opens again in the same process (no transaction left open)."""
+    import pytest
+
+    from ingest import pipeline
+    from ingest.archive import Archive
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    names = ["AAHCom2013.csv", "AAHCom2018.csv", "BasrevenuCom2013.csv", "BasrevenuCom2018.csv"]
+    for name in names:
+        shutil.copy(SAMPLE_DIR / "caf" / name, landing / name)
+    archived = []
+
+    def archive_content(_archive, _spec, extract, _hash):
+        if len(archived) == 1:
+            raise pipeline.ArchiveError(f"archivage impossible de {extract.path.name}")
+        archived.append(extract.path.name)
+
+    monkeypatch.setattr(pipeline, "archive_content", archive_content)
+    with pytest.raises(pipeline.ArchiveError, match="AAHCom2018.csv"):
+        ingest_source(SOURCES["caf_legacy"], discover(landing), tmp_path / "build.duckdb", tmp_path / "quarantine",
+                      keep_originals=False, log=lambda _m: None, archive=Archive(tmp_path / "archive"))
+
+    assert archived == ["AAHCom2013.csv"]
+    assert rows(tmp_path, "select distinct source_file from raw.caf_legacy") == [("AAHCom2013.csv",)]
+    assert rows(tmp_path, "select source_file from raw._chargements") == [("AAHCom2013.csv",)]
