@@ -243,7 +243,7 @@ def read_for_load(spec: SourceSpec, extract: Extract, pseudo_key: bytes | None,
     if frame is not None and not violations and stage is not None:
         try:
             staged = stage(extract, frame)
-        except Exception as error:  # noqa: BLE001 - raised by the loading thread, as load() would
+        except Exception as error:  # raised by the loading thread, where load() says it in French
             staged = error
     return frame, violations, figures, staged
 
