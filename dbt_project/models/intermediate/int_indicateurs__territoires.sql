@@ -9,8 +9,8 @@
   computes it with its variations (nationally 38 s instead of 18 s to write these 14.5 million
   rows and 25 s to read them back; the same rows). Inlined, it reads only the years and
   indicators an incremental run recomputes (macros/incremental.sql): the optimiser does not
-  carry the mart's filters into the commune sums, which two readers share (an incremental run
-  of one theme: 2.4 s instead of 1.1 s for the mart's query, summing every year and indicator).
+  carry the mart's filters into the commune sums, which two readers share, and summed every
+  year and indicator (the mart's query for one theme: 2.4 s without this filter, 1.1 s with it).
 #}
 
 {{ config(materialized='ephemeral') }}
