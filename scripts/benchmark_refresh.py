@@ -12,10 +12,14 @@ in synthetic EPCIs of 28 communes), secrecy blanks and rounding included; then m
   (imports, Dagster definitions, dbt manifest), `peak_rss_mb` the peak memory of the whole
   process tree (refresh, dbt), sampled from /proc, `rows_per_s` the input rows per second;
 - `incremental_s`: a second refresh after one extract changed;
-- `baseline_s`: hand-written DuckDB SQL straight from the CSVs computing the same kind of
-  figures (every legacy variable and population at commune, EPCI and département level, and
-  the allocataires' share of the population), the floor on this machine: the mean of a run
-  just before and one just after the full refresh (`baseline_runs_s`);
+- `baseline_s`: hand-written DuckDB SQL straight from the CSVs computing the rows of
+  `marts.indicateurs` for the indicators of the CAF legacy files and the populations (13.5 of
+  its 14.5 million rows; scripts/benchmark_baseline.py), the floor on this machine: the mean of
+  a run just before and one just after the full refresh (`baseline_runs_s`); after the
+  refresh, its rows are compared with the published ones (`baseline_vs_published`);
+- `baseline_sums_only_s`: the thinner baseline of the earlier sessions (the legacy variables
+  and populations summed per level, no indicator, variation, name or source), and the ratio
+  to it (`ratio_refresh_vs_sums_only`), for comparison with their figures;
 - `ratio_refresh_vs_duckdb`.
 
 They are written to benchmarks/results.json (committed; the README quotes them).
@@ -39,12 +43,14 @@ import threading
 import time
 from pathlib import Path
 
+import benchmark_baseline as baseline
 import duckdb
 
 from ingest.sources.caf_legacy import THEME_LIST
 
 ROOT = Path(__file__).resolve().parent.parent
 TERRITORY = ROOT / "ingest" / "reference" / "territoire_246200729.csv"
+DEPARTEMENTS = ROOT / "ingest" / "reference" / "departements.csv"
 FILE_STEMS = {"nivcomtotal": "NIVCOMTOTAL", "config_familiale": "ConfigFamiliale", "tranche_age": "TrancheAge",
               "enfant_age": "EnfantAgeCom", "rsa": "RSACom", "aah": "AAHCom", "aeeh": "enfantAEEH",
               "bas_revenu": "BasrevenuCom", "dependance": "DependancePrestaCom", "paje": "PAJECom", "logement": "LOGCom"}
@@ -81,6 +87,10 @@ def epci_of(codes: list[str]) -> dict[str, str]:
     return membership
 
 
+def epci_name(siren: str) -> str:
+    return "CA du Boulonnais" if siren == CAB else f"CC synthétique {siren}"
+
+
 def write_composition(path: Path, membership: dict[str, str]) -> None:
     """The INSEE workbook (five title rows, then CODGEO, LIBGEO, EPCI, LIBEPCI, DEP, REG)."""
     from openpyxl import Workbook
@@ -91,8 +101,7 @@ def write_composition(path: Path, membership: dict[str, str]) -> None:
         sheet.append([title])
     sheet.append(["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP", "REG"])
     for code, siren in membership.items():
-        name = "CA du Boulonnais" if siren == CAB else f"CC synthétique {siren}"
-        sheet.append([code, f"Commune {code}", siren, name, code[:2], "32"])
+        sheet.append([code, f"Commune {code}", siren, epci_name(siren), code[:2], "32"])
     workbook.save(path)
 
 
@@ -271,60 +280,6 @@ def run_refresh(landing: Path, warehouse: Path) -> dict:
             "phases_s": {name: round(seconds, 1) for name, seconds in phases.items()}}
 
 
-def baseline_statements(landing: Path, composition: Path) -> list[tuple[str, list]]:
-    legacy, populations = str(landing / "caf" / "*.csv"), str(landing / "insee" / "*" / "donnees_communes.csv")
-    return [
-        ("create temp table territory as select * from read_csv(?, all_varchar = true)", [str(composition)]),
-        ("""create temp table legacy_long as
-            with files as (
-                select * from read_csv(?, delim = ';', header = true, union_by_name = true, filename = true,
-                                       all_varchar = true)
-            )
-            unpivot files on columns(* exclude (communes, codes_insee, filename))
-            into name variable value valeur""", [legacy]),
-        (r"""create temp table legacy as
-            select cast(regexp_extract(filename, '(\d{4})\.csv$', 1) as integer) as annee,
-                   codes_insee as code_commune, lower(variable) as variable, try_cast(valeur as bigint) as valeur
-            from legacy_long""", []),
-        (r"""create temp table populations as
-            select cast(regexp_extract(filename, '/(\d{4})/', 1) as integer) as annee, com as code_commune,
-                   'population_municipale' as variable, try_cast(pmun as bigint) as valeur
-            from read_csv(?, delim = ';', header = true, filename = true, all_varchar = true)""", [populations]),
-        ("create temp table communes_values as select * from legacy union all by name select * from populations", []),
-        ("""create temp table result as
-            select variable, 'commune' as niveau, code_commune as code, annee, sum(valeur) as valeur
-            from communes_values where code_commune in (select code_commune from territory)
-            group by all
-            union all
-            select variable, 'epci', territory.epci_siren, annee, sum(valeur)
-            from communes_values join territory using (code_commune)
-            group by all
-            union all
-            select variable, 'departement', left(code_commune, 2), annee, sum(valeur)
-            from communes_values
-            group by all""", []),
-        ("""create temp table shares as
-            select allocataires.niveau, allocataires.code, allocataires.annee,
-                   100.0 * allocataires.valeur / nullif(population.valeur, 0) as part_allocataires
-            from result as allocataires
-            join result as population
-                on allocataires.niveau = population.niveau and allocataires.code = population.code
-                and allocataires.annee = population.annee and population.variable = 'population_municipale'
-            where allocataires.variable = 'nb_allocataires'""", []),
-    ]
-
-
-def run_baseline(landing: Path, composition: Path) -> tuple[float, int]:
-    """Every legacy variable and population for every commune, EPCI and département, and the
-    allocataires' share (the composition as a CSV: DuckDB reads no Excel without an extension)."""
-    started = time.perf_counter()
-    with duckdb.connect() as con:
-        for statement, parameters in baseline_statements(landing, composition):
-            con.execute(statement, parameters)
-        rows = con.execute("select (select count(*) from result) + (select count(*) from shares)").fetchone()[0]
-    return time.perf_counter() - started, rows
-
-
 def change_one_extract(landing: Path) -> None:
     """A corrected file: one count of one legacy theme and year changes."""
     path = sorted((landing / "caf").glob("NIVCOMTOTAL*.csv"))[-1]
@@ -350,23 +305,31 @@ def main() -> None:
         membership = epci_of(codes)
         rows = write_landing(root / "landing", codes, years, membership)
         composition = root / "composition.csv"
-        composition.write_text("code_commune,epci_siren\n" + "".join(f"{c},{e}\n" for c, e in membership.items()))
+        composition.write_text("code_commune,epci_siren,epci_libelle\n"
+                               + "".join(f"{c},{e},{epci_name(e)}\n" for c, e in membership.items()))
         files = [p for p in (root / "landing").rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
         print(f"{len(codes)} communes, {len(years)} years, {len(files)} files, {size / 1e6:.0f} MB, {rows} rows")
-        # The machine's speed drifts by 15 to 25 % within minutes: the baseline runs just before
-        # and just after the full refresh, and the ratio uses their mean.
-        before_s, baseline_rows = run_baseline(root / "landing", composition)
-        print(f"baseline (DuckDB SQL from the CSVs): {before_s:.1f} s, {baseline_rows} figures")
+        landing = root / "landing"
+        mart_sql = baseline.mart_statements(landing, composition, DEPARTEMENTS)
+        sums_sql = baseline.sums_statements(landing, composition)
+        # The machine's speed drifts by 15 to 25 % within minutes: the baselines run just before
+        # and just after the full refresh, and the ratios use their means.
+        before_s, baseline_rows, _ = baseline.run(mart_sql)
+        sums_before_s, sums_rows, _ = baseline.run(sums_sql, result="result")
+        print(f"baseline (DuckDB SQL from the CSVs): {before_s:.1f} s, {baseline_rows} rows of marts.indicateurs; "
+              f"sums only: {sums_before_s:.1f} s")
         warehouse = root / "warehouse" / "ctg.duckdb"
-        first = run_refresh(root / "landing", warehouse)
+        first = run_refresh(landing, warehouse)
         print(f"refresh: {first['s']:.0f} s (first step after {first['startup_s']:.0f} s), exit {first['exit']}, "
               f"peak {first['peak_rss_mb']:.0f} MB")
-        after_s, _rows = run_baseline(root / "landing", composition)
-        baseline_s = (before_s + after_s) / 2
-        print(f"baseline again: {after_s:.1f} s (mean {baseline_s:.1f} s)")
-        change_one_extract(root / "landing")
-        incremental = run_refresh(root / "landing", warehouse)
+        after_s, _, comparison = baseline.run(mart_sql, compare_with=warehouse if first["exit"] == 0 else None)
+        sums_after_s, _, _ = baseline.run(sums_sql, result="result")
+        baseline_s, sums_s = (before_s + after_s) / 2, (sums_before_s + sums_after_s) / 2
+        print(f"baseline again: {after_s:.1f} s (mean {baseline_s:.1f} s); sums only {sums_after_s:.1f} s "
+              f"(mean {sums_s:.1f} s); against the published rows: {comparison}")
+        change_one_extract(landing)
+        incremental = run_refresh(landing, warehouse)
         print(f"one extract changed: {incremental['s']:.0f} s, exit {incremental['exit']}")
         with duckdb.connect(str(warehouse), read_only=True) as con:
             published = con.execute("select count(*) from marts.indicateurs").fetchone()[0]
@@ -375,6 +338,11 @@ def main() -> None:
         "baseline_s": round(baseline_s, 1),
         "baseline_runs_s": [round(before_s, 1), round(after_s, 1)],
         "ratio_refresh_vs_duckdb": round(first["s"] / baseline_s, 1),
+        "baseline_rows": baseline_rows,
+        "baseline_vs_published": comparison,
+        "baseline_sums_only_s": round(sums_s, 1),
+        "baseline_sums_only_runs_s": [round(sums_before_s, 1), round(sums_after_s, 1)],
+        "ratio_refresh_vs_sums_only": round(first["s"] / sums_s, 1),
         "peak_rss_mb": round(max(first["peak_rss_mb"], incremental["peak_rss_mb"])),
         "rows_per_s": round(rows / first["s"]),
         "incremental_s": round(incremental["s"], 1),
@@ -389,7 +357,7 @@ def main() -> None:
                    "files": len(files), "megabytes": round(size / 1e6),
                    "rows": rows},
         "published_indicator_rows": published,
-        "baseline_figures": baseline_rows,
+        "baseline_sums_only_figures": sums_rows,
         "exit_codes": [first["exit"], incremental["exit"]],
         "measured_on": time.strftime("%Y-%m-%d"),
     }

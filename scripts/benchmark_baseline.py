@@ -1,0 +1,254 @@
+"""The plain DuckDB baselines of scripts/benchmark_refresh.py (not a test): hand-written SQL
+straight from the generated CSVs, the floor a refresh is compared with.
+
+- `mart_statements`: the rows of `marts.indicateurs` for the 37 indicators of the CAF legacy
+  files and the populations légales (13.5 of the 14.5 million rows of the benchmark's national
+  refresh: every commune, EPCI and département, each year, value, numerator, denominator,
+  the variations over 5, 3 and 1 years, the approximation flag, name and source), the
+  indicators written out by hand from INDICATORS.md; `compare_with_mart` checks them, row by
+  row, against what the refresh published.
+- `sums_statements`: the baseline of the sessions before 2026-12 (every legacy variable and
+  the population summed per commune, EPCI and département, and the allocataires' share: no
+  indicator, variation, name or source), kept for comparison.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+
+# The CAF legacy and population indicators of marts.indicateurs, written out by hand from
+# INDICATORS.md: code → (numerator's columns, denominator's columns), each `File:column`
+# (the file's name without its year; `population` for the populations légales).
+CONFIG = "ConfigFamiliale"
+COUPLES = [f"{CONFIG}:coup_{n}_enf" for n in ("1", "2", "3", "4plus")]
+MONOPARENTS = [f"{CONFIG}:mono_{n}_enf" for n in ("1", "2", "3", "4plus")]
+FAMILLES = COUPLES + MONOPARENTS
+ISOLES = [f"{CONFIG}:homme_isole", f"{CONFIG}:femme_isolee"]
+ALLOCATAIRES = [f"{CONFIG}:nb_allocataires"]
+ENFANTS = ["EnfantAgeCom:nb_enfants"]
+AGES = {age: [f"EnfantAgeCom:nb_enfants_{band}_ans" for band in bands] for age, bands in {
+    "moins_3": ["0_2"], "3_5": ["3_5"], "6_11": ["6_11"], "12_17": ["12_15", "16_17"], "18_19": ["18_19"],
+    "6_17": ["6_11", "12_15", "16_17"]}.items()}
+BASELINE_INDICATORS: dict[str, tuple[list[str], list[str]]] = {
+    "nb_allocataires": (ALLOCATAIRES, []),
+    "nb_familles": (FAMILLES, []),
+    "nb_familles_monoparentales": (MONOPARENTS, []),
+    "part_familles": (FAMILLES, ALLOCATAIRES),
+    "part_couples_avec_enfants": (COUPLES, ALLOCATAIRES),
+    "part_familles_monoparentales": (MONOPARENTS, ALLOCATAIRES),
+    "part_familles_1_enfant": ([f"{CONFIG}:coup_1_enf", f"{CONFIG}:mono_1_enf"], FAMILLES),
+    "part_familles_2_enfants": ([f"{CONFIG}:coup_2_enf", f"{CONFIG}:mono_2_enf"], FAMILLES),
+    "part_familles_nombreuses": (COUPLES[2:] + MONOPARENTS[2:], FAMILLES),
+    "part_allocataires_sans_enfant": ([f"{CONFIG}:coup_0_enf"] + ISOLES, ALLOCATAIRES),
+    "part_couples_sans_enfant": ([f"{CONFIG}:coup_0_enf"], ALLOCATAIRES),
+    "part_allocataires_isoles": (ISOLES, ALLOCATAIRES),
+    "nb_personnes_couvertes": (["NIVCOMTOTAL:nb_pers_par_foyer_alloc"], []),
+    "taux_couverture_caf": (["NIVCOMTOTAL:nb_pers_par_foyer_alloc"], ["population:pmun"]),
+    "nb_enfants_caf": (["NIVCOMTOTAL:nb_enfants"], []),
+    "nb_beneficiaires_rsa": (["RSACom:nb_allocataire_rsa"], []),
+    "part_rsa": (["RSACom:nb_allocataire_rsa"], ["RSACom:nb_allocataires"]),
+    "nb_beneficiaires_aah": (["AAHCom:all_aah"], []),
+    "part_aah": (["AAHCom:all_aah"], ["AAHCom:nb_allocataires"]),
+    "part_bas_revenus": (["BasrevenuCom:all_bas_revenu"], ["BasrevenuCom:nb_allocataires_ress"]),
+    "part_dependance_50": (["DependancePrestaCom:tr50pfrb"], ["DependancePrestaCom:nb_allocataires"]),
+    "part_dependance_100": (["DependancePrestaCom:tr100pfrb"], ["DependancePrestaCom:nb_allocataires"]),
+    **{f"nb_enfants_caf_{age}": (columns, []) for age, columns in AGES.items()},
+    **{f"part_enfants_{age}" if age in ("moins_3", "3_5") else f"part_enfants_caf_{age}": (columns, ENFANTS)
+       for age, columns in AGES.items()},
+    "nb_enfants_aeeh": (["enfantAEEH:nb_enfant_aeeh"], []),
+    "part_enfants_aeeh": (["enfantAEEH:nb_enfant_aeeh"], ["NIVCOMTOTAL:nb_enfants"]),
+    "population_municipale": (["population:pmun"], []),
+}
+
+
+def parts_sql(columns: list[str]) -> tuple[str, str]:
+    """The sum of a file's columns (NULL only when all are masked) and whether any is masked."""
+    cells = [column.split(":")[1] for column in columns]
+    total = " + ".join(f"coalesce({cell}, 0)" for cell in cells)
+    masked = " or ".join(f"{cell} is null" for cell in cells)
+    return f"case when {' and '.join(f'{cell} is null' for cell in cells)} then null else {total} end", masked
+
+
+def mart_statements(landing: Path, composition: Path, departements: Path) -> list[tuple[str, list]]:
+    """Plain DuckDB SQL from the CSVs to the rows of marts.indicateurs of BASELINE_INDICATORS:
+    every commune, EPCI and département, each year, value, numerator, denominator, the three
+    variations, approximation flag, name and source."""
+    files: dict[str, set[str]] = {}
+    for num, den in BASELINE_INDICATORS.values():
+        for column in num + den:
+            files.setdefault(column.split(":")[0], set()).add(column.split(":")[1])
+    statements: list[tuple[str, list]] = [
+        ("create temp table territory as select * from read_csv(?, all_varchar = true)", [str(composition)]),
+        ("create temp table departements as select * from read_csv(?, all_varchar = true)", [str(departements)]),
+        (r"""create temp table population as
+            select cast(regexp_extract(filename, '/(\d{4})/', 1) as integer) as annee, com as code_commune,
+                   commune as libelle_commune, try_cast(pmun as bigint) as pmun,
+                   'INSEE populations légales ' || regexp_extract(filename, '/(\d{4})/', 1) as source
+            from read_csv(?, delim = ';', header = true, filename = true, all_varchar = true)""",
+         [str(landing / "insee" / "*" / "donnees_communes.csv")]),
+    ]
+    # Each CAF file's columns the indicators use, a masked (blank) count as NULL.
+    for name, columns in sorted(files.items()):
+        if name == "population":
+            continue
+        counts = ", ".join(f"try_cast({column} as bigint) as {column}" for column in sorted(columns))
+        statements.append((rf"""create temp table "{name}" as
+            select cast(regexp_extract(filename, '(\d{{4}})\.csv$', 1) as integer) as annee, codes_insee as code_commune,
+                   {counts}, 'CAF ' || regexp_extract(filename, '([^/]+)$', 1)
+                   || ' (31/12/' || regexp_extract(filename, '(\d{{4}})\.csv$', 1) || ')' as source
+            from read_csv(?, delim = ';', header = true, filename = true, all_varchar = true, union_by_name = true)""",
+                           [str(landing / "caf" / f"{name}[0-9][0-9][0-9][0-9].csv")]))
+    # Each indicator per commune and year, from its files joined on commune and year.
+    selects = []
+    for code, (num, den) in BASELINE_INDICATORS.items():
+        names = list(dict.fromkeys(column.split(":")[0] for column in num + den))
+        numerator, num_masked = parts_sql(num)
+        denominator, den_masked = parts_sql(den) if den else ("null", "false")
+        sources = " || ' ; ' || ".join(f'"{name}".source' for name in names)
+        joins = "".join(f' join "{name}" using (code_commune, annee)' for name in names[1:])
+        selects.append(f"""select '{code}' as indicateur_code, annee, code_commune, {numerator} as numerateur,
+                   {denominator} as denominateur, {'true' if den else 'false'} as est_ratio,
+                   {num_masked} or {den_masked} as est_approximatif, {sources} as source
+            from "{names[0]}"{joins}""")
+    statements.append(("create temp table communes as\n" + "\nunion all\n".join(selects), []))
+    return statements + [
+        # The three levels, ratios from summed numerators and denominators.
+        ("""create temp table levels as
+            select indicateur_code, 'commune' as territoire_niveau, code_commune as territoire_code, annee,
+                   numerateur::hugeint as numerateur, denominateur::hugeint as denominateur, est_ratio,
+                   est_approximatif, source
+            from communes
+            union all
+            select indicateur_code, 'epci', territory.epci_siren, annee, sum(numerateur), sum(denominateur),
+                   bool_and(est_ratio),
+                   bool_or(est_approximatif or numerateur is null or (est_ratio and denominateur is null)),
+                   min(source)
+            from communes join territory using (code_commune)
+            group by all
+            union all
+            select indicateur_code, 'departement', left(code_commune, 2), annee, sum(numerateur), sum(denominateur),
+                   bool_and(est_ratio),
+                   bool_or(est_approximatif or numerateur is null or (est_ratio and denominateur is null)),
+                   min(source)
+            from communes join territory using (code_commune)
+            group by all
+            -- Not a département whose extracts cover one EPCI only (its figure would be the EPCI's).
+            having min(territory.epci_siren) <> max(territory.epci_siren)""", []),
+        ("""create temp table names as
+            select distinct 'commune' as territoire_niveau, code_commune as territoire_code,
+                   libelle_commune as territoire_libelle
+            from population
+            union all
+            select distinct 'epci', epci_siren, epci_libelle from territory
+            union all
+            select 'departement', dep_code, dep_libelle from departements""", []),
+        # The variations against the figures of 5, 3 and 1 years before (a year at most once
+        # per territory and indicator: the figure of N years before is N rows back or absent).
+        ("""create temp table indicateurs as
+            with valued as (
+                select levels.*, names.territoire_libelle,
+                       case when est_ratio then numerateur / nullif(denominateur, 0) * 100
+                            else numerateur end::double as valeur
+                from levels left join names using (territoire_niveau, territoire_code)
+            ),
+            earlier as (
+                select *,
+                       case when lag(annee, 5) over w = annee - 5 then lag(valeur, 5) over w end as valeur_5,
+                       case when lag(annee, 3) over w = annee - 3 then lag(valeur, 3) over w end as valeur_3,
+                       case when lag(annee, 1) over w = annee - 1 then lag(valeur, 1) over w end as valeur_1
+                from valued
+                window w as (partition by indicateur_code, territoire_niveau, territoire_code order by annee)
+            )
+            select indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee, valeur,
+                   case when est_ratio then numerateur end::double as numerateur,
+                   case when est_ratio then denominateur end::double as denominateur,
+                   case when valeur_5 <> 0 then 100.0 * (valeur - valeur_5) / valeur_5 end as variation_5ans_pct,
+                   case when valeur_3 <> 0 then 100.0 * (valeur - valeur_3) / valeur_3 end as variation_3ans_pct,
+                   valeur - valeur_1 as variation_1an_nb,
+                   est_approximatif, source
+            from earlier""", []),
+    ]
+
+
+def sums_statements(landing: Path, composition: Path) -> list[tuple[str, list]]:
+    legacy, populations = str(landing / "caf" / "*.csv"), str(landing / "insee" / "*" / "donnees_communes.csv")
+    return [
+        ("create temp table territory as select * from read_csv(?, all_varchar = true)", [str(composition)]),
+        ("""create temp table legacy_long as
+            with files as (
+                select * from read_csv(?, delim = ';', header = true, union_by_name = true, filename = true,
+                                       all_varchar = true)
+            )
+            unpivot files on columns(* exclude (communes, codes_insee, filename))
+            into name variable value valeur""", [legacy]),
+        (r"""create temp table legacy as
+            select cast(regexp_extract(filename, '(\d{4})\.csv$', 1) as integer) as annee,
+                   codes_insee as code_commune, lower(variable) as variable, try_cast(valeur as bigint) as valeur
+            from legacy_long""", []),
+        (r"""create temp table populations as
+            select cast(regexp_extract(filename, '/(\d{4})/', 1) as integer) as annee, com as code_commune,
+                   'population_municipale' as variable, try_cast(pmun as bigint) as valeur
+            from read_csv(?, delim = ';', header = true, filename = true, all_varchar = true)""", [populations]),
+        ("create temp table communes_values as select * from legacy union all by name select * from populations", []),
+        ("""create temp table result as
+            select variable, 'commune' as niveau, code_commune as code, annee, sum(valeur) as valeur
+            from communes_values where code_commune in (select code_commune from territory)
+            group by all
+            union all
+            select variable, 'epci', territory.epci_siren, annee, sum(valeur)
+            from communes_values join territory using (code_commune)
+            group by all
+            union all
+            select variable, 'departement', left(code_commune, 2), annee, sum(valeur)
+            from communes_values
+            group by all""", []),
+        ("""create temp table shares as
+            select allocataires.niveau, allocataires.code, allocataires.annee,
+                   100.0 * allocataires.valeur / nullif(population.valeur, 0) as part_allocataires
+            from result as allocataires
+            join result as population
+                on allocataires.niveau = population.niveau and allocataires.code = population.code
+                and allocataires.annee = population.annee and population.variable = 'population_municipale'
+            where allocataires.variable = 'nb_allocataires'""", []),
+    ]
+
+
+def run(statements: list[tuple[str, list]], result: str = "indicateurs",
+        compare_with: Path | None = None) -> tuple[float, int, dict | None]:
+    """Seconds to run the statements in an in-memory DuckDB, the rows of `result`, and, given
+    a published warehouse, the comparison of the rows with its `marts.indicateurs` (untimed)."""
+    started = time.perf_counter()
+    with duckdb.connect() as con:
+        for statement, parameters in statements:
+            con.execute(statement, parameters)
+        elapsed = time.perf_counter() - started
+        rows = con.execute(f"select count(*) from {result}").fetchone()[0]
+        comparison = compare_with_mart(con, compare_with) if compare_with else None
+    return elapsed, rows, comparison
+
+
+def compare_with_mart(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict:
+    """The baseline's rows against the published ones of the same indicators and levels: how
+    many of each, and how many differ in some column (figures within 1e-9 relative)."""
+    con.execute("attach ? as published (read_only)", [str(warehouse)])
+    same = " and ".join(
+        f"(mart.{c} is not distinct from base.{c} or abs(mart.{c} - base.{c}) <= 1e-9 * abs(mart.{c}))"
+        for c in ("valeur", "numerateur", "denominateur", "variation_5ans_pct", "variation_3ans_pct", "variation_1an_nb"))
+    same += "".join(f" and mart.{c} is not distinct from base.{c}"
+                    for c in ("territoire_libelle", "est_approximatif", "source"))
+    mart_rows, base_rows, matching = con.execute(f"""
+        with mart as (
+            select * from published.marts.indicateurs
+            where indicateur_code in (select distinct indicateur_code from indicateurs)
+              and territoire_niveau in ('commune', 'epci', 'departement')
+              and annee in (select distinct annee from indicateurs)
+        )
+        select (select count(*) from mart), (select count(*) from indicateurs),
+               (select count(*) from mart join indicateurs as base
+                    using (indicateur_code, territoire_niveau, territoire_code, annee)
+                where {same})""").fetchone()
+    con.execute("detach published")
+    return {"published_rows": mart_rows, "baseline_rows": base_rows, "identical_rows": matching}
