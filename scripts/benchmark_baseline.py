@@ -216,16 +216,21 @@ def sums_statements(landing: Path, composition: Path) -> list[tuple[str, list]]:
     ]
 
 
-def run(statements: list[tuple[str, list]], result: str = "indicateurs",
+# What each baseline computed: the mart's rows, or the sums and the shares.
+MART_ROWS = "select count(*) from indicateurs"
+SUMS_FIGURES = "select (select count(*) from result) + (select count(*) from shares)"
+
+
+def run(statements: list[tuple[str, list]], count: str = MART_ROWS,
         compare_with: Path | None = None) -> tuple[float, int, dict | None]:
-    """Seconds to run the statements in an in-memory DuckDB, the rows of `result`, and, given
-    a published warehouse, the comparison of the rows with its `marts.indicateurs` (untimed)."""
+    """Seconds to run the statements in an in-memory DuckDB, what they computed (`count`), and,
+    given a published warehouse, the comparison of the rows with its `marts.indicateurs` (untimed)."""
     started = time.perf_counter()
     with duckdb.connect() as con:
         for statement, parameters in statements:
             con.execute(statement, parameters)
         elapsed = time.perf_counter() - started
-        rows = con.execute(f"select count(*) from {result}").fetchone()[0]
+        rows = con.execute(count).fetchone()[0]
         comparison = compare_with_mart(con, compare_with) if compare_with else None
     return elapsed, rows, comparison
 

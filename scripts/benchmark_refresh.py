@@ -316,7 +316,7 @@ def main() -> None:
         # The machine's speed drifts by 15 to 25 % within minutes: the baselines run just before
         # and just after the full refresh, and the ratios use their means.
         before_s, baseline_rows, _ = baseline.run(mart_sql)
-        sums_before_s, sums_rows, _ = baseline.run(sums_sql, result="result")
+        sums_before_s, sums_rows, _ = baseline.run(sums_sql, count=baseline.SUMS_FIGURES)
         print(f"baseline (DuckDB SQL from the CSVs): {before_s:.1f} s, {baseline_rows} rows of marts.indicateurs; "
               f"sums only: {sums_before_s:.1f} s")
         warehouse = root / "warehouse" / "ctg.duckdb"
@@ -324,7 +324,7 @@ def main() -> None:
         print(f"refresh: {first['s']:.0f} s (first step after {first['startup_s']:.0f} s), exit {first['exit']}, "
               f"peak {first['peak_rss_mb']:.0f} MB")
         after_s, _, comparison = baseline.run(mart_sql, compare_with=warehouse if first["exit"] == 0 else None)
-        sums_after_s, _, _ = baseline.run(sums_sql, result="result")
+        sums_after_s, _, _ = baseline.run(sums_sql, count=baseline.SUMS_FIGURES)
         baseline_s, sums_s = (before_s + after_s) / 2, (sums_before_s + sums_after_s) / 2
         print(f"baseline again: {after_s:.1f} s (mean {baseline_s:.1f} s); sums only {sums_after_s:.1f} s "
               f"(mean {sums_s:.1f} s); against the published rows: {comparison}")
