@@ -1,12 +1,13 @@
 """The plain DuckDB baselines of scripts/benchmark_refresh.py (not a test): hand-written SQL
 straight from the generated CSVs, the floor a refresh is compared with.
 
-- `mart_statements`: the rows of `marts.indicateurs` for the 37 indicators of the CAF legacy
-  files and the populations légales (13.5 of the 14.5 million rows of the benchmark's national
-  refresh: every commune, EPCI and département, each year, value, numerator, denominator,
-  the variations over 5, 3 and 1 years, the approximation flag, name and source), the
-  indicators written out by hand from INDICATORS.md; `compare_with_mart` checks them, row by
-  row, against what the refresh published.
+- `mart_statements`: the rows of `marts.indicateurs` at the commune, EPCI and département
+  levels (14,490,782 of the 14,491,576 rows of the benchmark's national refresh; not the 794
+  rows of the CAB's groups of communes, from a seed): each indicator of the CAF legacy files,
+  the current portal, the populations légales, the census, the births and ONAPE, each year,
+  with value, numerator, denominator, the variations over 5, 3 and 1 years, the approximation
+  flag, name and source, the indicators written out by hand from INDICATORS.md;
+  `compare_with_mart` checks them, row by row, against what the refresh published.
 - `sums_statements`: the baseline of the sessions before 2026-12 (every legacy variable and
   the population summed per commune, EPCI and département, and the allocataires' share: no
   indicator, variation, name or source), kept for comparison.
@@ -15,13 +16,26 @@ straight from the generated CSVs, the floor a refresh is compared with.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-# The CAF legacy and population indicators of marts.indicateurs, written out by hand from
-# INDICATORS.md: code → (numerator's columns, denominator's columns), each `File:column`
-# (the file's name without its year; `population` for the populations légales).
+
+# The indicators of marts.indicateurs, written out by hand from INDICATORS.md: numerator's and
+# denominator's columns, each `table:column`. The tables: each CAF legacy file by its name
+# without its year (`ConfigFamiliale`), `population` (the populations légales), `portail` (the
+# current portal's s_ben_com_f), `naissances` and `recensement` (INSEE).
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    num: list[str]
+    den: list[str] = field(default_factory=list)
+    priorite: int = 1  # 2: the current portal, a trend of its own (its counts rounded to 5)
+    rounded: bool = False  # always approximate
+    factor: int = 100  # × 100 for shares and rates, 1 for a plain ratio
+
+
 CONFIG = "ConfigFamiliale"
 COUPLES = [f"{CONFIG}:coup_{n}_enf" for n in ("1", "2", "3", "4plus")]
 MONOPARENTS = [f"{CONFIG}:mono_{n}_enf" for n in ("1", "2", "3", "4plus")]
@@ -29,57 +43,102 @@ FAMILLES = COUPLES + MONOPARENTS
 ISOLES = [f"{CONFIG}:homme_isole", f"{CONFIG}:femme_isolee"]
 ALLOCATAIRES = [f"{CONFIG}:nb_allocataires"]
 ENFANTS = ["EnfantAgeCom:nb_enfants"]
+POPULATION = ["population:pmun"]
 AGES = {age: [f"EnfantAgeCom:nb_enfants_{band}_ans" for band in bands] for age, bands in {
     "moins_3": ["0_2"], "3_5": ["3_5"], "6_11": ["6_11"], "12_17": ["12_15", "16_17"], "18_19": ["18_19"],
     "6_17": ["6_11", "12_15", "16_17"]}.items()}
-BASELINE_INDICATORS: dict[str, tuple[list[str], list[str]]] = {
-    "nb_allocataires": (ALLOCATAIRES, []),
-    "nb_familles": (FAMILLES, []),
-    "nb_familles_monoparentales": (MONOPARENTS, []),
-    "part_familles": (FAMILLES, ALLOCATAIRES),
-    "part_couples_avec_enfants": (COUPLES, ALLOCATAIRES),
-    "part_familles_monoparentales": (MONOPARENTS, ALLOCATAIRES),
-    "part_familles_1_enfant": ([f"{CONFIG}:coup_1_enf", f"{CONFIG}:mono_1_enf"], FAMILLES),
-    "part_familles_2_enfants": ([f"{CONFIG}:coup_2_enf", f"{CONFIG}:mono_2_enf"], FAMILLES),
-    "part_familles_nombreuses": (COUPLES[2:] + MONOPARENTS[2:], FAMILLES),
-    "part_allocataires_sans_enfant": ([f"{CONFIG}:coup_0_enf"] + ISOLES, ALLOCATAIRES),
-    "part_couples_sans_enfant": ([f"{CONFIG}:coup_0_enf"], ALLOCATAIRES),
-    "part_allocataires_isoles": (ISOLES, ALLOCATAIRES),
-    "nb_personnes_couvertes": (["NIVCOMTOTAL:nb_pers_par_foyer_alloc"], []),
-    "taux_couverture_caf": (["NIVCOMTOTAL:nb_pers_par_foyer_alloc"], ["population:pmun"]),
-    "nb_enfants_caf": (["NIVCOMTOTAL:nb_enfants"], []),
-    "nb_beneficiaires_rsa": (["RSACom:nb_allocataire_rsa"], []),
-    "part_rsa": (["RSACom:nb_allocataire_rsa"], ["RSACom:nb_allocataires"]),
-    "nb_beneficiaires_aah": (["AAHCom:all_aah"], []),
-    "part_aah": (["AAHCom:all_aah"], ["AAHCom:nb_allocataires"]),
-    "part_bas_revenus": (["BasrevenuCom:all_bas_revenu"], ["BasrevenuCom:nb_allocataires_ress"]),
-    "part_dependance_50": (["DependancePrestaCom:tr50pfrb"], ["DependancePrestaCom:nb_allocataires"]),
-    "part_dependance_100": (["DependancePrestaCom:tr100pfrb"], ["DependancePrestaCom:nb_allocataires"]),
-    **{f"nb_enfants_caf_{age}": (columns, []) for age, columns in AGES.items()},
-    **{f"part_enfants_{age}" if age in ("moins_3", "3_5") else f"part_enfants_caf_{age}": (columns, ENFANTS)
-       for age, columns in AGES.items()},
-    "nb_enfants_aeeh": (["enfantAEEH:nb_enfant_aeeh"], []),
-    "part_enfants_aeeh": (["enfantAEEH:nb_enfant_aeeh"], ["NIVCOMTOTAL:nb_enfants"]),
-    "population_municipale": (["population:pmun"], []),
-}
+PORTAL_ALLOCATAIRES = ["portail:indfoy_ndur"]
+BASELINE_INDICATORS: list[Indicator] = [
+    Indicator("nb_allocataires", ALLOCATAIRES),
+    Indicator("nb_familles", FAMILLES),
+    Indicator("nb_familles_monoparentales", MONOPARENTS),
+    Indicator("part_familles", FAMILLES, ALLOCATAIRES),
+    Indicator("part_couples_avec_enfants", COUPLES, ALLOCATAIRES),
+    Indicator("part_familles_monoparentales", MONOPARENTS, ALLOCATAIRES),
+    Indicator("part_familles_1_enfant", [f"{CONFIG}:coup_1_enf", f"{CONFIG}:mono_1_enf"], FAMILLES),
+    Indicator("part_familles_2_enfants", [f"{CONFIG}:coup_2_enf", f"{CONFIG}:mono_2_enf"], FAMILLES),
+    Indicator("part_familles_nombreuses", COUPLES[2:] + MONOPARENTS[2:], FAMILLES),
+    Indicator("part_allocataires_sans_enfant", [f"{CONFIG}:coup_0_enf"] + ISOLES, ALLOCATAIRES),
+    Indicator("part_couples_sans_enfant", [f"{CONFIG}:coup_0_enf"], ALLOCATAIRES),
+    Indicator("part_allocataires_isoles", ISOLES, ALLOCATAIRES),
+    Indicator("nb_personnes_couvertes", ["NIVCOMTOTAL:nb_pers_par_foyer_alloc"]),
+    Indicator("taux_couverture_caf", ["NIVCOMTOTAL:nb_pers_par_foyer_alloc"], POPULATION),
+    Indicator("nb_enfants_caf", ["NIVCOMTOTAL:nb_enfants"]),
+    Indicator("nb_beneficiaires_rsa", ["RSACom:nb_allocataire_rsa"]),
+    Indicator("part_rsa", ["RSACom:nb_allocataire_rsa"], ["RSACom:nb_allocataires"]),
+    Indicator("nb_beneficiaires_aah", ["AAHCom:all_aah"]),
+    Indicator("part_aah", ["AAHCom:all_aah"], ["AAHCom:nb_allocataires"]),
+    Indicator("part_bas_revenus", ["BasrevenuCom:all_bas_revenu"], ["BasrevenuCom:nb_allocataires_ress"]),
+    Indicator("part_dependance_50", ["DependancePrestaCom:tr50pfrb"], ["DependancePrestaCom:nb_allocataires"]),
+    Indicator("part_dependance_100", ["DependancePrestaCom:tr100pfrb"], ["DependancePrestaCom:nb_allocataires"]),
+    *[Indicator(f"nb_enfants_caf_{age}", columns) for age, columns in AGES.items()],
+    *[Indicator(f"part_enfants_{age}" if age in ("moins_3", "3_5") else f"part_enfants_caf_{age}", columns, ENFANTS)
+      for age, columns in AGES.items()],
+    Indicator("nb_enfants_aeeh", ["enfantAEEH:nb_enfant_aeeh"]),
+    Indicator("part_enfants_aeeh", ["enfantAEEH:nb_enfant_aeeh"], ["NIVCOMTOTAL:nb_enfants"]),
+    Indicator("population_municipale", POPULATION),
+    # The current portal, for the months the legacy files do not cover.
+    *[Indicator(code, num, den, priorite=2, rounded=True) for code, num, den in [
+        ("nb_allocataires", PORTAL_ALLOCATAIRES, []),
+        ("nb_personnes_couvertes", ["portail:indnbp_ndur"], []),
+        ("taux_couverture_caf", ["portail:indnbp_ndur"], POPULATION),
+        ("nb_beneficiaires_rsa", ["portail:indfoy_rsa"], []),
+        ("part_rsa", ["portail:indfoy_rsa"], PORTAL_ALLOCATAIRES),
+        ("nb_beneficiaires_ppa", ["portail:indfoy_ppa"], []),
+        ("part_ppa", ["portail:indfoy_ppa"], PORTAL_ALLOCATAIRES),
+        ("nb_beneficiaires_aah", ["portail:indfoy_aah"], []),
+        ("part_aah", ["portail:indfoy_aah"], PORTAL_ALLOCATAIRES)]],
+    Indicator("population_6_17", ["recensement:pop0610", "recensement:pop1117"]),
+    Indicator("part_population_6_17", ["recensement:pop0610", "recensement:pop1117"], ["recensement:pop"]),
+    Indicator("indice_jeunesse", ["recensement:pop0019"],
+              ["recensement:pop6074", "recensement:pop7589", "recensement:pop90p"], factor=1),
+    Indicator("nb_naissances", ["naissances:naissances"]),
+]
+# Read as they are, not summed: ONAPE's theoretical capacity, by commune, EPCI and département.
+ONAPE_LEVELS = {"commune": "com", "epci": "epci", "departement": "dep"}
 
 
-def parts_sql(columns: list[str]) -> tuple[str, str]:
-    """The sum of a file's columns (NULL only when all are masked) and whether any is masked."""
-    cells = [column.split(":")[1] for column in columns]
+def parts_sql(table: str, columns: list[str]) -> tuple[str, str]:
+    """The sum of a table's columns (NULL only when all are masked) and whether any is masked."""
+    cells = [f'"{table}".{column.split(":")[1]}' for column in columns]
     total = " + ".join(f"coalesce({cell}, 0)" for cell in cells)
     masked = " or ".join(f"{cell} is null" for cell in cells)
     return f"case when {' and '.join(f'{cell} is null' for cell in cells)} then null else {total} end", masked
 
 
+def indicator_select(indicator: Indicator) -> str:
+    """An indicator's rows per commune and year, from its tables joined on commune and year
+    (the population: the latest year at or before)."""
+    tables = list(dict.fromkeys(column.split(":")[0] for column in indicator.num + indicator.den))
+    first = tables[0]
+    num_tables = list(dict.fromkeys(column.split(":")[0] for column in indicator.num))
+    den_tables = list(dict.fromkeys(column.split(":")[0] for column in indicator.den))
+    numerator, num_masked = parts_sql(num_tables[0], indicator.num)
+    denominator, den_masked = parts_sql(den_tables[0], indicator.den) if indicator.den else ("null", "false")
+    joins = ""
+    for table in tables[1:]:
+        year = f'"{table}".annee <= "{first}".annee' if table == "population" else f'"{table}".annee = "{first}".annee'
+        joins += (f' {"asof " if table == "population" else ""}join "{table}" '
+                  f'on "{table}".code_commune = "{first}".code_commune and {year}')
+    sources = " || ' ; ' || ".join(f'"{table}".source' for table in tables)
+    approximate = "true" if indicator.rounded else f"{num_masked} or {den_masked}"
+    return f"""select '{indicator.code}' as indicateur_code, "{first}".annee, "{first}".code_commune,
+                   ({numerator})::double as numerateur, ({denominator})::double as denominateur,
+                   {'true' if indicator.den else 'false'} as est_ratio, {approximate} as est_approximatif,
+                   {sources} as source, {indicator.priorite} as priorite, {indicator.factor} as facteur
+            from "{first}"{joins}"""
+
+
 def mart_statements(landing: Path, composition: Path, departements: Path) -> list[tuple[str, list]]:
-    """Plain DuckDB SQL from the CSVs to the rows of marts.indicateurs of BASELINE_INDICATORS:
-    every commune, EPCI and département, each year, value, numerator, denominator, the three
-    variations, approximation flag, name and source."""
-    files: dict[str, set[str]] = {}
-    for num, den in BASELINE_INDICATORS.values():
-        for column in num + den:
-            files.setdefault(column.split(":")[0], set()).add(column.split(":")[1])
+    """Plain DuckDB SQL from the CSVs to the rows of marts.indicateurs of BASELINE_INDICATORS and
+    ONAPE's capacity: every commune, EPCI and département, each year, value, numerator,
+    denominator, the three variations, approximation flag, name and source."""
+    legacy: dict[str, set[str]] = {}
+    for indicator in BASELINE_INDICATORS:
+        for column in indicator.num + indicator.den:
+            table, name = column.split(":")
+            if table not in ("population", "portail", "naissances", "recensement"):
+                legacy.setdefault(table, set()).add(name)
     statements: list[tuple[str, list]] = [
         ("create temp table territory as select * from read_csv(?, all_varchar = true)", [str(composition)]),
         ("create temp table departements as select * from read_csv(?, all_varchar = true)", [str(departements)]),
@@ -89,11 +148,38 @@ def mart_statements(landing: Path, composition: Path, departements: Path) -> lis
                    'INSEE populations légales ' || regexp_extract(filename, '/(\d{4})/', 1) as source
             from read_csv(?, delim = ';', header = true, filename = true, all_varchar = true)""",
          [str(landing / "insee" / "*" / "donnees_communes.csv")]),
+        ("""create temp table portail as
+            select cast(left(dtreffre, 4) as integer) as annee, numcomdo as code_commune,
+                   try_cast(indfoy_ndur as bigint) as indfoy_ndur, try_cast(indnbp_ndur as bigint) as indnbp_ndur,
+                   try_cast(indfoy_rsa as bigint) as indfoy_rsa, try_cast(indfoy_ppa as bigint) as indfoy_ppa,
+                   try_cast(indfoy_aah as bigint) as indfoy_aah,
+                   'CAF s_ben_com_f.csv (' || dtreffre || ', arrondi à 5)' as source
+            from read_csv(?, delim = ';', header = true, all_varchar = true)""",
+         [str(landing / "caf" / "portail" / "s_ben_com_f.csv")]),
+        (r"""create temp table naissances as
+            with wide as (
+                select * from read_csv(?, delim = ';', header = true, all_varchar = true, filename = true)
+            ),
+            long as (
+                unpivot wide on columns(* exclude (codgeo, filename)) into name variable value valeur
+            )
+            select 2000 + cast(right(variable, 2) as integer) as annee, codgeo as code_commune,
+                   try_cast(valeur as bigint) as naissances,
+                   'INSEE naissances domiciliées ' || (2000 + cast(right(variable, 2) as integer))
+                   || ' (' || regexp_extract(filename, '([^/]+)$', 1) || ')' as source
+            from long""", [str(landing / "insee" / "naissances" / "base_naissances_*.csv")]),
+        (r"""create temp table recensement as
+            select cast(regexp_extract(filename, '(\d{4})\.csv$', 1, 'i') as integer) as annee, codgeo as code_commune,
+                   try_cast(p16_pop as double) as pop, try_cast(p16_pop0610 as double) as pop0610,
+                   try_cast(p16_pop1117 as double) as pop1117, try_cast(p16_pop0019 as double) as pop0019,
+                   try_cast(p16_pop6074 as double) as pop6074, try_cast(p16_pop7589 as double) as pop7589,
+                   try_cast(p16_pop90p as double) as pop90p,
+                   'INSEE recensement ' || regexp_extract(filename, '(\d{4})\.csv$', 1, 'i') || ' (population par âge)' as source
+            from read_csv(?, delim = ';', header = true, all_varchar = true, filename = true)""",
+         [str(landing / "insee" / "base-cc-evol-struct-pop-2016.CSV")]),
     ]
-    # Each CAF file's columns the indicators use, a masked (blank) count as NULL.
-    for name, columns in sorted(files.items()):
-        if name == "population":
-            continue
+    # Each CAF legacy file's columns the indicators use, a masked (blank) count as NULL.
+    for name, columns in sorted(legacy.items()):
         counts = ", ".join(f"try_cast({column} as bigint) as {column}" for column in sorted(columns))
         statements.append((rf"""create temp table "{name}" as
             select cast(regexp_extract(filename, '(\d{{4}})\.csv$', 1) as integer) as annee, codes_insee as code_commune,
@@ -101,42 +187,38 @@ def mart_statements(landing: Path, composition: Path, departements: Path) -> lis
                    || ' (31/12/' || regexp_extract(filename, '(\d{{4}})\.csv$', 1) || ')' as source
             from read_csv(?, delim = ';', header = true, filename = true, all_varchar = true, union_by_name = true)""",
                            [str(landing / "caf" / f"{name}[0-9][0-9][0-9][0-9].csv")]))
-    # Each indicator per commune and year, from its files joined on commune and year.
-    selects = []
-    for code, (num, den) in BASELINE_INDICATORS.items():
-        names = list(dict.fromkeys(column.split(":")[0] for column in num + den))
-        numerator, num_masked = parts_sql(num)
-        denominator, den_masked = parts_sql(den) if den else ("null", "false")
-        sources = " || ' ; ' || ".join(f'"{name}".source' for name in names)
-        joins = "".join(f' join "{name}" using (code_commune, annee)' for name in names[1:])
-        selects.append(f"""select '{code}' as indicateur_code, annee, code_commune, {numerator} as numerateur,
-                   {denominator} as denominateur, {'true' if den else 'false'} as est_ratio,
-                   {num_masked} or {den_masked} as est_approximatif, {sources} as source
-            from "{names[0]}"{joins}""")
-    statements.append(("create temp table communes as\n" + "\nunion all\n".join(selects), []))
+    statements.append(("create temp table communes as\n"
+                       + "\nunion all\n".join(indicator_select(indicator) for indicator in BASELINE_INDICATORS), []))
+    onape = "\nunion all\n".join(
+        f"""select 'capacite_theorique_accueil', '{level}', num{suffix}, cast(annee as integer),
+                   try_cast(txcouv_{suffix} as double), null::double, false, false,
+                   'CAF ONAPE txcouv_pe_{suffix}.csv (' || annee || ')', 1, 1
+            from read_csv(?, delim = ';', header = true, all_varchar = true)"""
+        for level, suffix in ONAPE_LEVELS.items())
     return statements + [
         # The three levels, ratios from summed numerators and denominators.
-        ("""create temp table levels as
+        (f"""create temp table levels as
             select indicateur_code, 'commune' as territoire_niveau, code_commune as territoire_code, annee,
-                   numerateur::hugeint as numerateur, denominateur::hugeint as denominateur, est_ratio,
-                   est_approximatif, source
+                   numerateur, denominateur, est_ratio, est_approximatif, source, priorite, facteur
             from communes
             union all
             select indicateur_code, 'epci', territory.epci_siren, annee, sum(numerateur), sum(denominateur),
                    bool_and(est_ratio),
                    bool_or(est_approximatif or numerateur is null or (est_ratio and denominateur is null)),
-                   min(source)
+                   min(source), priorite, facteur
             from communes join territory using (code_commune)
             group by all
             union all
             select indicateur_code, 'departement', left(code_commune, 2), annee, sum(numerateur), sum(denominateur),
                    bool_and(est_ratio),
                    bool_or(est_approximatif or numerateur is null or (est_ratio and denominateur is null)),
-                   min(source)
+                   min(source), priorite, facteur
             from communes join territory using (code_commune)
             group by all
             -- Not a département whose extracts cover one EPCI only (its figure would be the EPCI's).
-            having min(territory.epci_siren) <> max(territory.epci_siren)""", []),
+            having min(territory.epci_siren) <> max(territory.epci_siren)
+            union all
+            {onape}""", [str(landing / "caf" / "onape" / f"txcouv_pe_{suffix}.csv") for suffix in ONAPE_LEVELS.values()]),
         ("""create temp table names as
             select distinct 'commune' as territoire_niveau, code_commune as territoire_code,
                    libelle_commune as territoire_libelle
@@ -145,13 +227,14 @@ def mart_statements(landing: Path, composition: Path, departements: Path) -> lis
             select distinct 'epci', epci_siren, epci_libelle from territory
             union all
             select 'departement', dep_code, dep_libelle from departements""", []),
-        # The variations against the figures of 5, 3 and 1 years before (a year at most once
-        # per territory and indicator: the figure of N years before is N rows back or absent).
+        # The variations against the figures of 5, 3 and 1 years before, of the same source
+        # (`priorite`; a year at most once per territory and indicator: the figure of N years
+        # before is N rows back or absent).
         ("""create temp table indicateurs as
             with valued as (
                 select levels.*, names.territoire_libelle,
-                       case when est_ratio then numerateur / nullif(denominateur, 0) * 100
-                            else numerateur end::double as valeur
+                       case when est_ratio then numerateur / nullif(denominateur, 0) * facteur
+                            else numerateur end as valeur
                 from levels left join names using (territoire_niveau, territoire_code)
             ),
             earlier as (
@@ -160,11 +243,11 @@ def mart_statements(landing: Path, composition: Path, departements: Path) -> lis
                        case when lag(annee, 3) over w = annee - 3 then lag(valeur, 3) over w end as valeur_3,
                        case when lag(annee, 1) over w = annee - 1 then lag(valeur, 1) over w end as valeur_1
                 from valued
-                window w as (partition by indicateur_code, territoire_niveau, territoire_code order by annee)
+                window w as (partition by indicateur_code, territoire_niveau, territoire_code, priorite order by annee)
             )
             select indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee, valeur,
-                   case when est_ratio then numerateur end::double as numerateur,
-                   case when est_ratio then denominateur end::double as denominateur,
+                   case when est_ratio then numerateur end as numerateur,
+                   case when est_ratio then denominateur end as denominateur,
                    case when valeur_5 <> 0 then 100.0 * (valeur - valeur_5) / valeur_5 end as variation_5ans_pct,
                    case when valeur_3 <> 0 then 100.0 * (valeur - valeur_3) / valeur_3 end as variation_3ans_pct,
                    valeur - valeur_1 as variation_1an_nb,
@@ -249,7 +332,6 @@ def compare_with_mart(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict:
             select * from published.marts.indicateurs
             where indicateur_code in (select distinct indicateur_code from indicateurs)
               and territoire_niveau in ('commune', 'epci', 'departement')
-              and annee in (select distinct annee from indicateurs)
         )
         select (select count(*) from mart), (select count(*) from indicateurs),
                (select count(*) from mart join indicateurs as base

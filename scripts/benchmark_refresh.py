@@ -13,8 +13,8 @@ in synthetic EPCIs of 28 communes), secrecy blanks and rounding included; then m
   process tree (refresh, dbt), sampled from /proc, `rows_per_s` the input rows per second;
 - `incremental_s`: a second refresh after one extract changed;
 - `baseline_s`: hand-written DuckDB SQL straight from the CSVs computing the rows of
-  `marts.indicateurs` for the indicators of the CAF legacy files and the populations (13.5 of
-  its 14.5 million rows; scripts/benchmark_baseline.py), the floor on this machine: the mean of
+  `marts.indicateurs` (all but the 794 of the CAB's groups of communes;
+  scripts/benchmark_baseline.py), the floor on this machine: the mean of
   a run just before and one just after the full refresh (`baseline_runs_s`); after the
   refresh, its rows are compared with the published ones (`baseline_vs_published`);
 - `baseline_sums_only_s`: the thinner baseline of the earlier sessions (the legacy variables
