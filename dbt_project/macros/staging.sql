@@ -41,15 +41,18 @@ select * from final
 {% endmacro %}
 
 {#
-  The columns of a relation, prefixed (`rsa__nb_allocataire_rsa`), for the wide table of
-  commune variables. Resolved when the model runs; empty at parse time.
+  The columns of a relation, prefixed (`rsa.nb_allocataire_rsa as rsa__nb_allocataire_rsa`), for
+  the wide table of commune variables: a list of select items. Resolved when the model runs;
+  empty at parse time.
 #}
 {% macro prefixed_columns(relation, prefix, exclude) %}
+    {%- set columns = [] -%}
     {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(relation) if column.name not in exclude -%}
-            {{ prefix }}.{{ column.name }} as {{ prefix }}__{{ column.name }},
-        {% endfor -%}
+            {%- do columns.append(prefix ~ '.' ~ column.name ~ ' as ' ~ prefix ~ '__' ~ column.name) -%}
+        {%- endfor -%}
     {%- endif -%}
+    {{ return(columns) }}
 {% endmacro %}
 
 {#

@@ -14,6 +14,12 @@
 {% set keys = ['code_commune', 'annee', 'dep_code', 'libelle_commune', 'mois'] %}
 {# Asked once for all the sources below (a query on an incremental run). #}
 {% set recomputed = years_recomputed() %}
+{# Each source's presence flag and prefixed columns (read from the database when the model runs). #}
+{% set source_columns = [] %}
+{% for prefix, model in sources.items() %}
+    {% do source_columns.append(prefix ~ '.code_commune is not null as a_' ~ prefix) %}
+    {% do source_columns.extend(prefixed_columns(ref(model), prefix, keys)) %}
+{% endfor %}
 
 with
 
@@ -56,11 +62,7 @@ final as (
         populations.population_municipale as pop_legale,
         population_reference_years.annee_population as pop_legale_annee,
         populations.source_libelle as pop_legale__source_libelle,
-        {% for prefix, model in sources.items() %}
-            {{ prefix }}.code_commune is not null as a_{{ prefix }},
-            {{ prefixed_columns(ref(model), prefix, keys) }}
-        {% endfor %}
-        true as _end
+        {{ source_columns | join(',\n        ') }}
     from spine
     left join population_reference_years
         on spine.annee = population_reference_years.annee
@@ -74,4 +76,4 @@ final as (
     {% endfor %}
 )
 
-select * exclude (_end) from final
+select * from final

@@ -105,9 +105,9 @@ stocks as (
     inner join territoires
         on indicateurs.territoire_niveau = territoires.territoire_niveau
         and territoires.territoire_code = coalesce(indicateurs.territoire_code, (select any_value(territoire.epci_siren) from territoire))
-        and list_contains(recipes.composantes, territoires.indicateur_code)
-    group by recipes.indicateur_code, territoires.annee, recipes.depuis_reference, len(recipes.composantes)
-    having count(territoires.valeur) = len(recipes.composantes)
+        and {{ list_has('recipes.composantes', 'territoires.indicateur_code') }}
+    group by recipes.indicateur_code, territoires.annee, recipes.depuis_reference, {{ list_size('recipes.composantes') }}
+    having count(territoires.valeur) = {{ list_size('recipes.composantes') }}
 ),
 
 onape_places as (
@@ -299,7 +299,7 @@ suivi_values as (
         end as valeur,
         case
             when bool_or(est_global) then any_value(statut) filter (where est_global)
-            else arg_min(statut, avancement)
+            else {{ value_at_min('statut', 'avancement') }}
         end as statut_suivi,
         string_agg(distinct commentaire, ' ; ') as commentaire,
         any_value(source_file) as fichier,

@@ -265,12 +265,27 @@ all_rows as (
 
 -- A ratio is not produced for a year in which no commune has its denominator (no EAJE open
 -- yet, no RPE): rows of NULL values only would say nothing.
-final as (
+with_year_denominators as (
     select
         *,
-        1 as priorite
+        sum(denominateur) over (partition by indicateur_code, annee) as denominateur_annee
     from all_rows
-    qualify not est_ratio or sum(denominateur) over (partition by indicateur_code, annee) > 0
+),
+
+final as (
+    select
+        indicateur_code,
+        code_commune,
+        dep_code,
+        annee,
+        numerateur,
+        denominateur,
+        est_ratio,
+        est_approximatif,
+        source,
+        1 as priorite
+    from with_year_denominators
+    where not est_ratio or denominateur_annee > 0
 )
 
 select * from final

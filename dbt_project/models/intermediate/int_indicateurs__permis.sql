@@ -54,7 +54,7 @@ perimeter as (
 ),
 
 last_year as (
-    select year(max(derniere_date)) as annee from dossiers
+    select extract(year from max(derniere_date)) as annee from dossiers
 ),
 
 -- Each perimeter commune from its start year to the latest year of the records.
@@ -62,7 +62,7 @@ commune_years as (
     select
         perimeter.code_commune,
         perimeter.libelle_commune,
-        cast(unnest(generate_series(perimeter.annee_debut, last_year.annee)) as integer) as annee
+        {{ years_from_to('perimeter.annee_debut', 'last_year.annee') }} as annee
     from perimeter
     cross join last_year
     where last_year.annee is not null
@@ -73,7 +73,7 @@ events as (
         select
             '{{ code }}' as indicateur_code,
             code_commune,
-            year({{ date_column }}) as annee,
+            extract(year from {{ date_column }}) as annee,
             dossier,
             cast(null as integer) as delai
         from dossiers
@@ -83,7 +83,7 @@ events as (
     select
         'delai_instruction_median_jours' as indicateur_code,
         code_commune,
-        year(date_decision) as annee,
+        extract(year from date_decision) as annee,
         dossier,
         delai_instruction_jours as delai
     from dossiers
@@ -111,7 +111,7 @@ allowance_dwellings as (
         allowance.code_commune,
         allowance.annee,
         (
-            select arg_max(decided.est_autorise, decided.date_issue)
+            select {{ value_at_max('decided.est_autorise', 'decided.date_issue') }}
             from decided
             where decided.logement = allowance.logement
                 and decided.date_issue <= make_date(allowance.annee, 12, 31)
@@ -184,8 +184,8 @@ indicator_years as (
     inner join allowance_years
         on commune_years.annee = allowance_years.annee
     cross join (
-        select unnest(['nb_logements_al_avec_autorisation', 'nb_logements_al_sans_demande']) as indicateur_code
-    ) as indicator
+        values ('nb_logements_al_avec_autorisation'), ('nb_logements_al_sans_demande')
+    ) as indicator (indicateur_code)
 ),
 
 -- Each (indicator, commune, year) and the EPCI's, from every dossier of the perimeter communes.
@@ -197,13 +197,15 @@ by_level as (
         indicator_years.libelle_commune as territoire_libelle,
         indicator_years.annee,
         count(all_events.dossier) as n,
-        median(all_events.delai) as mediane
+        percentile_cont(0.5) within group (order by all_events.delai) as mediane
     from indicator_years
     left join all_events
         on indicator_years.indicateur_code = all_events.indicateur_code
         and indicator_years.code_commune = all_events.code_commune
         and indicator_years.annee = all_events.annee
-    group by all
+    group by
+        indicator_years.indicateur_code, indicator_years.code_commune, indicator_years.libelle_commune,
+        indicator_years.annee
     union all
     select
         indicator_years.indicateur_code,
@@ -212,7 +214,7 @@ by_level as (
         perimeter_epcis.epci_libelle as territoire_libelle,
         indicator_years.annee,
         count(all_events.dossier) as n,
-        median(all_events.delai) as mediane
+        percentile_cont(0.5) within group (order by all_events.delai) as mediane
     from (
         select distinct
             indicateur_code,
@@ -236,7 +238,9 @@ by_level as (
                 and perimeter.annee_debut <= all_events.annee
                 and perimeter.epci_siren = perimeter_epcis.epci_siren
         )
-    group by all
+    group by
+        indicator_years.indicateur_code, perimeter_epcis.epci_siren, perimeter_epcis.epci_libelle,
+        indicator_years.annee
 ),
 
 -- The tacit approval rate: tacit / (authorisations + refusals + tacit) of the year.
@@ -250,7 +254,7 @@ rate_parts as (
         max(n) filter (where indicateur_code = 'nb_autorisations') as autorisations,
         max(n) filter (where indicateur_code = 'nb_refus') as refus
     from by_level
-    group by all
+    group by territoire_niveau, territoire_code, territoire_libelle, annee
 ),
 
 masked as (

@@ -45,7 +45,7 @@ communes as (
 ),
 
 annees as (
-    select cast(unnest(generate_series(min(annee), max(annee))) as integer) as annee
+    select {{ years_from_to('min(annee)', 'max(annee)') }} as annee
     from structure_years
     having count(*) > 0
 ),
@@ -67,7 +67,25 @@ commune_structures as (
         commune_years.dep_code,
         commune_years.hors_territoire,
         commune_years.annee,
-        structure_years.* exclude (code_commune, annee)  -- noqa: RF02
+        structure_years.structure_id,
+        structure_years.type,
+        structure_years.sous_type,
+        structure_years.nom,
+        structure_years.gestionnaire_nature,
+        structure_years.psu,
+        structure_years.agrement,
+        structure_years.est_avs_agreee,
+        structure_years.dispositifs,
+        structure_years.date_ouverture,
+        structure_years.places,
+        structure_years.etp,
+        structure_years.jours_ouverture,
+        structure_years.taux_occupation,
+        structure_years.enfants_inscrits,
+        structure_years.heures_realisees,
+        structure_years.heures_facturees,
+        structure_years.fichier_inventaire,
+        structure_years.fichier_activite
     from commune_years
     left join structure_years
         on commune_years.code_commune = structure_years.code_commune

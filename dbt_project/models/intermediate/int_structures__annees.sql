@@ -18,19 +18,19 @@ activite as (
 bounds as (
     select
         coalesce(
-            (select min(year(date_ouverture)) from structures),
+            (select min(extract(year from date_ouverture)) from structures),
             (select min(annee) from activite),
-            year(current_date)
+            extract(year from current_date)
         ) as premiere_annee,
         coalesce(
             (select max(annee) from activite),
-            (select max(greatest(year(date_ouverture), coalesce(year(date_fermeture), 0))) from structures),
-            year(current_date)
+            (select max(greatest(extract(year from date_ouverture), coalesce(extract(year from date_fermeture), 0))) from structures),
+            extract(year from current_date)
         ) as derniere_annee
 ),
 
 annees as (
-    select cast(unnest(generate_series(premiere_annee, greatest(premiere_annee, derniere_annee))) as integer) as annee
+    select {{ years_from_to('premiere_annee', 'greatest(premiere_annee, derniere_annee)') }} as annee
     from bounds
     where exists (select 1 from structures)
 ),

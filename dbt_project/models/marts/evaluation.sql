@@ -30,7 +30,7 @@ valeurs as (
 ),
 
 annees as (
-    select cast(unnest(generate_series(annee_debut, annee_fin)) as integer) as annee
+    select {{ years_from_to('annee_debut', 'annee_fin') }} as annee
     from plan
 ),
 
@@ -55,7 +55,7 @@ first_filled as (
     select
         valeurs.indicateur_code,
         min(valeurs.annee) as annee,
-        arg_min(valeurs.valeur, valeurs.annee) as valeur
+        {{ value_at_min('valeurs.valeur', 'valeurs.annee') }} as valeur
     from valeurs
     inner join indicateurs
         on valeurs.indicateur_code = indicateurs.indicateur_code
@@ -129,7 +129,7 @@ final as (
             when measured.source = 'suivi'
                 then
                     'Suivi du plan d''action (' || measured.fichier
-                    || coalesce(', validé en comité de pilotage le ' || strftime(measured.valide_copil_le, '%d/%m/%Y'), '')
+                    || coalesce(', validé en comité de pilotage le ' || {{ date_fr('measured.valide_copil_le') }}, '')
                     || ')'
             when measured.source = 'inventaire' then 'Inventaire et activité des structures'
             when measured.source = 'extrait_partenaire' then 'Extrait partenaire CAF'

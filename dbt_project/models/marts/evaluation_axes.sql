@@ -37,7 +37,7 @@ final as (
         count(*) filter (where judged.est_ameliore) as nb_ameliores,
         count(*) filter (where not judged.est_renseigne) as nb_non_renseignes,
         count(*) filter (where judged.echeance_depassee) as nb_echeances_depassees,
-        list(judged.indicateur_code order by judged.indicateur_code) filter (
+        {{ list_of('judged.indicateur_code', 'judged.indicateur_code') }} filter (
             where judged.echeance_depassee
         ) as indicateurs_echeance_depassee
     from judged

@@ -74,7 +74,9 @@ final as (
     from by_level
     left join types
         on by_level.type = types.type
-    group by all
+    group by
+        by_level.territoire_niveau, by_level.territoire_code, by_level.territoire_libelle, by_level.annee,
+        by_level.type, types.libelle, types.famille
 )
 
 select * from final

@@ -25,7 +25,7 @@ final as (
         source.date_fermeture,
         source.agrement,
         source.zone,
-        coalesce(string_split(source.dispositifs, ','), []) as dispositifs,
+        coalesce({{ split_to_list('source.dispositifs', "','") }}, []) as dispositifs,
         source.periscolaire,
         source.mercredi,
         source.extrascolaire,
