@@ -724,7 +724,7 @@ def report(args: argparse.Namespace) -> int:
     if not warehouse.is_file():
         print(f"ctg report : l'entrepôt publié {warehouse} est absent ; lancez d'abord ctg refresh.", file=sys.stderr)
         return 2
-    files = write_report(warehouse, out_dir)
+    files = write_report(warehouse, out_dir, settings.chart_cache_dir if warehouse == settings.warehouse else None)
     print(f"rapport : {files.html} ({files.sections} sections, {files.tables} tableaux, {files.charts} graphiques)")
     print(f"classeur : {files.workbook}")
     return 0

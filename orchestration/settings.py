@@ -97,6 +97,11 @@ class Settings:
         return self.runtime_dir / "rapport"
 
     @property
+    def chart_cache_dir(self) -> Path:
+        """The report's charts drawn last time (report.charts.cached_in), private like the build."""
+        return self.runtime_dir / ".build" / f"{self.warehouse.stem}-graphiques"
+
+    @property
     def quarantine_dir(self) -> Path:
         return self.landing_dir.parent / "quarantine"
 

@@ -27,12 +27,14 @@ def load_report_libraries() -> None:
     from report import content, html, workbook  # noqa: F401
 
 
-def write_report(warehouse: Path, out_dir: Path) -> ReportFiles:
+def write_report(warehouse: Path, out_dir: Path, chart_cache: Path | None = None) -> ReportFiles:
     """Write the report of a published warehouse into `out_dir`: each file is written beside
-    its target and renamed, so that a reader never opens a half-written report."""
-    from report import content, html, workbook
+    its target and renamed, so that a reader never opens a half-written report. `chart_cache`:
+    a folder keeping the charts drawn, so that the next report draws only those that changed."""
+    from report import charts, content, html, workbook
 
-    report = content.build(warehouse)
+    with charts.cached_in(chart_cache):
+        report = content.build(warehouse)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, workbook_path = out_dir / HTML_NAME, out_dir / WORKBOOK_NAME
     staged_html = html_path.with_suffix(".html.tmp")

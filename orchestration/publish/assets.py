@@ -53,7 +53,7 @@ def report(context: dg.AssetExecutionContext, ctg: CtgSettingsResource) -> dg.Ma
     """Reads the published file only (read-only), after publication: a report never shows
     figures that were not published."""
     settings = ctg.settings
-    files = write_report(settings.warehouse, settings.report_dir)
+    files = write_report(settings.warehouse, settings.report_dir, settings.chart_cache_dir)
     context.log.info(f"rapport : {files.html} ({files.sections} sections, {files.tables} tableaux, "
                      f"{files.charts} graphiques) ; classeur : {files.workbook}")
     return dg.MaterializeResult(metadata={
