@@ -494,7 +494,8 @@ def test_several_territories_in_one_refresh_and_another_epci_as_the_convention(t
 def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_path, isolated_env, capfd):
     """The year-incremental models (orchestration.incremental): a corrected NIVCOMTOTAL 2013 and
     2016 populations recompute 2013 and the later years only, then a corrected 2018 file 2018
-    on, of the indicators its variables feed only; what is published is exactly what a full
+    on, of the indicators its variables feed only (without a commune, then with a corrected
+    figure: its columns of the commune variables updated in place); what is published is exactly what a full
     refresh of the same files publishes (the variations of later years included)."""
     landing = tmp_path / "landing"
     for folder in ("caf", "insee", "structures"):  # the structures' offer: indicators since 1998
@@ -520,12 +521,23 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
                                  "and indicateur_code = 'nb_personnes_couvertes' order by 1")
     assert (2013, 679) in before and (2013, 700) in after
 
-    # Then the latest legacy year of one theme: only the indicators of its variables.
+    # Then the latest legacy year of one theme, without a commune: only the indicators of its
+    # variables, and since nivcom's communes changed, 2018 on deleted and appended whole.
     nivcom = landing / "caf" / "NIVCOMTOTAL2018.csv"
-    nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;657;324", b"Baincthun;62075;660;324"))
+    lines = nivcom.read_text(encoding="utf-8").splitlines(keepends=True)
+    nivcom.write_text("".join(line for line in lines if ";62910;" not in line), encoding="utf-8")
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
     assert "années 2018 et suivantes, indicateurs des variables nivcom" in capfd.readouterr().out
     target = Settings(landing_dir=landing, warehouse=warehouse, territory_epci=EPCI).dbt_target_dir
+    variables = target / "compiled" / "ctg" / "models" / "intermediate" / "int_communes__variables.sql"
+    assert "where false" not in variables.read_text(encoding="utf-8")
+
+    # Then a corrected figure of the same file: the same communes, so nivcom's columns of the
+    # commune variables are updated in place (no row added), and the same indicators recomputed.
+    nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;657;324", b"Baincthun;62075;660;324"))
+    assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    assert "années 2018 et suivantes, indicateurs des variables nivcom" in capfd.readouterr().out
+    assert "where false" in variables.read_text(encoding="utf-8")
     compiled = (target / "compiled" / "ctg" / "models" / "marts" / "indicateurs.sql").read_text(encoding="utf-8")
     assert "where annee >= 2013" in compiled and "where annee >= 2018" in compiled  # 5 years before, and 2018 on
     # The mart's filter, and the same on the commune and offer rows its inlined sums read.

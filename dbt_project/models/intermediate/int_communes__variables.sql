@@ -4,16 +4,18 @@
   whether the source has the commune that year (a NULL variable of a present source is
   masked, not absent). Also the populations légales of the latest year at or before the row's
   year: the denominator of per-inhabitant rates (the convention divides 2018 CAF counts by
-  the 2016 population). Incremental by year (macros/incremental.sql).
+  the 2016 population). Incremental by year, and when only some sources' figures changed,
+  their columns updated in place (macros/incremental.sql).
 #}
 
-{{ year_incremental_config() }}
+{% set keys = ['code_commune', 'annee', 'dep_code', 'libelle_commune', 'mois'] %}
+{{ year_incremental_config(pre_hook="{{ update_or_delete_recomputed_variables(" ~ keys ~ ") }}") }}
 
 {# prefix -> staging model, from the source registry (macros/registry.sql) #}
 {% set sources = ctg_registry()['commune_models'] %}
-{% set keys = ['code_commune', 'annee', 'dep_code', 'libelle_commune', 'mois'] %}
-{# Asked once for all the sources below (a query on an incremental run). #}
-{% set recomputed = years_recomputed() %}
+{# Asked once for all the sources below (a query on an incremental run). When the pre-hook
+   updates the changed columns in place, no row is added (macros/incremental.sql). #}
+{% set recomputed = 'false' if variables_updated_in_place(sources) is not none else years_recomputed() %}
 {# Each source's presence flag and prefixed columns (read from the database when the model runs). #}
 {% set source_columns = [] %}
 {% for prefix, model in sources.items() %}
