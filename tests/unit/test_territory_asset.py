@@ -81,3 +81,33 @@ def test_broken_epci_composition_file_fails_the_check_and_goes_to_quarantine(tmp
     assert "CODGEO" in str(evaluations["insee_epci_composition"].metadata["anomalies"].value)
     assert not path.exists()
     assert list((tmp_path / "quarantine").rglob("*.xlsx.rapport.txt"))
+
+
+
+def mark_territory(settings):
+    """Mark the table's rows, to see whether the next run writes it again."""
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("update raw.territoire_communes set origine = 'marque'")
+
+
+def territory_table(settings):
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        return con.execute("select distinct epci_siren, origine from raw.territoire_communes where est_principal").fetchone()
+
+
+def test_the_territory_is_computed_again_only_when_what_it_reads_changed(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    composition_file(landing, [["CODGEO", "LIBGEO", "EPCI", "LIBEPCI", "DEP"],
+                               ["62160", "Boulogne-sur-Mer", "246200729", "CA du Boulonnais", "62"],
+                               ["62001", "Ablain-Saint-Nazaire", "200000001", "CC de test", "62"]])
+    settings, _ = run(tmp_path)
+    mark_territory(settings)
+
+    settings, evaluations = run(tmp_path)  # the same files and settings: the table is kept
+    assert evaluations["territoire_communes"].passed
+    assert territory_table(settings) == ("246200729", "marque")
+
+    settings, evaluations = run(tmp_path, territory="200000001")  # another territory asked for: written again
+    assert evaluations["territoire_communes"].passed
+    assert territory_table(settings) == ("200000001", "Intercommunalite_Metropole_au_01-01-2024.xlsx")
