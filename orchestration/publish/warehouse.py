@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,11 @@ def compact_marts(con: duckdb.DuckDBPyConnection, marts_db: Path, token: str) ->
         compact.with_name(compact.name + ".wal").unlink(missing_ok=True)
 
 
+def copy_and_sync(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    fsync_path(target)
+
+
 class PublicationError(RuntimeError):
     """The new warehouse could not be written; the published one is untouched."""
 
@@ -146,18 +152,22 @@ def publish(marts_db: Path, warehouse: Path, parquet_dir: Path, expected: set[st
             if size - used * block_size > MAX_FREE_SHARE * size:
                 compact_marts(con, marts_db, token)
             con.execute("detach marts_file")
-        shutil.copyfile(marts_db, staging_file)
-        with duckdb.connect() as con:
-            # The marts' rows have no order readers may rely on (they sort what they show): in
-            # any order, DuckDB writes the Parquet copy of marts.indicateurs on both cores (7.5 s → 5 s nationally).
-            con.execute("set preserve_insertion_order = false")
-            con.execute("attach ? as published (read_only)", [str(staging_file)])
-            staging_parquet.mkdir(parents=True)
-            for schema, table in published:
-                name = f"{schema}.{table}"
-                tables[name] = con.execute(f"select count(*) from published.{name}").fetchone()[0]
-                con.execute(f"copy published.{name} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
-        for path in [staging_file, *staging_parquet.iterdir(), staging_parquet]:
+        # The staged copy of the file is written and synced (I/O) while DuckDB encodes the Parquet
+        # copies (CPU) from the same bytes: nationally 0.5 s of the 4 s publication.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            staged = pool.submit(copy_and_sync, marts_db, staging_file)
+            with duckdb.connect() as con:
+                # The marts' rows have no order readers may rely on (they sort what they show): in
+                # any order, DuckDB writes the Parquet copy of marts.indicateurs on both cores (7.5 s → 5 s nationally).
+                con.execute("set preserve_insertion_order = false")
+                con.execute("attach ? as published (read_only)", [str(marts_db)])
+                staging_parquet.mkdir(parents=True)
+                for schema, table in published:
+                    name = f"{schema}.{table}"
+                    tables[name] = con.execute(f"select count(*) from published.{name}").fetchone()[0]
+                    con.execute(f"copy published.{name} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
+            staged.result()
+        for path in [*staging_parquet.iterdir(), staging_parquet]:
             fsync_path(path)
         os.replace(staging_file, warehouse)
         fsync_path(warehouse.parent)
