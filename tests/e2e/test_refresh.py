@@ -517,6 +517,10 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
     [line] = [line for line in progress.splitlines() if "rafraîchissement incrémental" in line]
     assert "années 2013 et suivantes" in line
     assert marts_file.stat().st_ino == written_whole  # the marts of the last refresh, updated in place
+    # The staging views of the changed tables are those of the last refresh; their tests run.
+    assert "stg_caf__nivcomtotal construit" not in progress and "int_communes__variables construit" in progress
+    dbt_log = max((warehouse.parent / "logs").glob("refresh-*.log")).read_text(encoding="utf-8")
+    assert "PASS between_stg_caf__nivcomtotal_nb_personnes_couvertes" in dbt_log
     after = published(warehouse, "select annee, valeur from marts.indicateurs where territoire_code = '62075' "
                                  "and indicateur_code = 'nb_personnes_couvertes' order by 1")
     assert (2013, 679) in before and (2013, 700) in after
