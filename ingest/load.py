@@ -125,17 +125,21 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> No
         con.execute(f"delete from {LOADS_TABLE} where table_name = ?", [table])
 
 
+def current_loads(con: duckdb.DuckDBPyConnection, table: str) -> set[tuple[str, str]]:
+    """(file hash, unit) of every current load of `table`: what `is_loaded` asks, for all of a
+    source's files in one query (110 legacy files: 0.3 s of a refresh in single queries)."""
+    return set(con.execute(f"select file_hash, unit from {LOADS_TABLE} where table_name = ?", [table]).fetchall())
+
+
+def in_loads(loads: set[tuple[str, str]], file_hash: str, unit: str | None = None) -> bool:
+    """True when a file with this content is the current load of `unit` (of any unit of the
+    table when the unit is only known from the content), in `current_loads`."""
+    return (file_hash, unit) in loads if unit is not None else any(loaded == file_hash for loaded, _unit in loads)
+
+
 def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: str | None = None) -> bool:
-    """True when a file with this content is the current load of `unit` (of any unit of
-    `table` when the unit is only known from the content)."""
     ensure_loads_table(con)
-    query = f"select 1 from {LOADS_TABLE} where table_name = ? and file_hash = ?"
-    params = [table, file_hash]
-    if unit is not None:
-        query += " and unit = ?"
-        params.append(unit)
-    # fetchall: DuckDB registers no frame on a connection with a result left unfinished.
-    return bool(con.execute(query, params).fetchall())
+    return in_loads(current_loads(con, table), file_hash, unit)
 
 
 def loaded_unit(con: duckdb.DuckDBPyConnection, table: str, file_hash: str) -> str:

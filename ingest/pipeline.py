@@ -31,10 +31,11 @@ from ingest.extract import Extract, Landing
 from ingest.load import (
     StagedUnit,
     commit_staged,
+    current_loads,
     discard_staged,
     ensure_table,
     figures_recorded,
-    is_loaded,
+    in_loads,
     loaded_for_another_unit,
     loaded_unit,
     replace_unit,
@@ -348,6 +349,9 @@ def ingest_source(
             ensure_table(con, table_spec.table, table_spec.columns)
         if not extracts:
             log(f"aucun fichier dans {landing.root} (les chargements précédents sont conservés)")
+        # The ledger is asked once: nothing is loaded before every file below is compared with it.
+        loads = current_loads(con, spec.table)
+
         checked = [hashed(extract, landing.root) for extract in extracts]
         extracts = [extract for extract, _hash in checked]
         hashes = {extract.path: file_hash for extract, file_hash in checked}
@@ -357,7 +361,7 @@ def ingest_source(
         # so that the outcome never depends on which files earlier runs had seen. A source whose
         # later files correct earlier ones (oldest_first) loads only its new files, in arrival order.
         reload_all = not spec.unit_from_name and not spec.oldest_first and any(
-            e.error is not None or not is_loaded(con, spec.table, hashes[e.path]) for e in extracts
+            e.error is not None or not in_loads(loads, hashes[e.path]) for e in extracts
         )
         claimed: dict[tuple, str] = {}  # (year, variable) -> file, for overlap_is_conflict
         figures_in_ledger: bool | None = None  # asked at the first file compared: none when nothing loads
@@ -381,7 +385,7 @@ def ingest_source(
             # A unit named by the file (theme/year) must hold this very file; a unit read from
             # the content is the same for the same content, so the hash alone tells.
             named_unit = spec.unit(extract, None)[0] if spec.unit_from_name else None
-            loaded = extract.error is None and is_loaded(con, spec.table, file_hash, named_unit)
+            loaded = extract.error is None and in_loads(loads, file_hash, named_unit)
             if not reload_all and extract.error is None and (loaded or (file_hash, named_unit) in to_read_units):
                 report.files_unchanged.append(name)
                 log(f"{prefix} : inchangé (empreinte déjà chargée), ignoré")
