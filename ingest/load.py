@@ -138,6 +138,7 @@ def in_loads(loads: set[tuple[str, str]], file_hash: str, unit: str | None = Non
 
 
 def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: str | None = None) -> bool:
+    """`in_loads` for one file, asking the ledger."""
     ensure_loads_table(con)
     return in_loads(current_loads(con, table), file_hash, unit)
 

@@ -62,7 +62,7 @@ def cached_in(folder: Path | None) -> Iterator[None]:
     try:
         yield
         if folder is not None and folder.is_dir():
-            for path in folder.glob("*.json"):
+            for path in [*folder.glob("*.json"), *folder.glob("*.tmp")]:
                 if path.name not in _cache["used"]:
                     path.unlink(missing_ok=True)
     finally:
@@ -78,12 +78,17 @@ def _code_fingerprint() -> str:
 
 
 def remembered(draw):
+    """A chart function whose charts are kept in the folder of `cached_in`."""
     @functools.wraps(draw)
     def chart(*args, **kwargs) -> Chart:
-        folder = _cache["folder"]
+        folder, what = _cache["folder"], None
+        if folder is not None:
+            try:
+                what = json.dumps([draw.__name__, args, kwargs, _code_fingerprint()], default=repr, ensure_ascii=False)
+            except (TypeError, ValueError):  # arguments JSON cannot name (keys other than text, numbers)
+                folder = None
         if folder is None:
             return draw(*args, **kwargs)
-        what = json.dumps([draw.__name__, args, kwargs, _code_fingerprint()], default=repr, ensure_ascii=False)
         path = folder / f"{hashlib.sha256(what.encode()).hexdigest()}.json"
         _cache["used"].add(path.name)
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):

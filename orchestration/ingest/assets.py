@@ -178,10 +178,13 @@ def kept_territory(con: duckdb.DuckDBPyConnection, inputs: str) -> tuple[int, st
     if found is None or found[0] != inputs:
         return None
     epcis, rows = con.execute("select count(distinct epci_siren), count(*) from raw.territoire_communes").fetchone()
-    siren, name, communes, dep, dep_name, origin = con.execute(
+    principal = con.execute(
         "select epci_siren, any_value(epci_libelle), count(*), any_value(dep_comparaison), "
         "any_value(dep_comparaison_libelle), any_value(origine) from raw.territoire_communes "
         "where est_principal group by epci_siren").fetchone()
+    if principal is None:  # not a table this step wrote
+        return None
+    siren, name, communes, dep, dep_name, origin = principal
     summary = (f"territoire {siren} ({name}) : {communes} communes, département de comparaison {dep} ({dep_name}), "
                f"source : {origin}" + (f" ; et {epcis - 1} autres EPCI ({rows} communes en tout)" if epcis > 1 else ""))
     return rows, summary
