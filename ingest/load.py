@@ -126,8 +126,8 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> No
 
 
 def current_loads(con: duckdb.DuckDBPyConnection, table: str) -> set[tuple[str, str]]:
-    """(file hash, unit) of every current load of `table`: what `is_loaded` asks, for all of a
-    source's files in one query (110 legacy files: 0.3 s of a refresh in single queries)."""
+    """(file hash, unit) of every current load of `table`: one query for all of a source's
+    files (110 legacy files: 0.3 s of a refresh in a query per file)."""
     return set(con.execute(f"select file_hash, unit from {LOADS_TABLE} where table_name = ?", [table]).fetchall())
 
 
@@ -135,12 +135,6 @@ def in_loads(loads: set[tuple[str, str]], file_hash: str, unit: str | None = Non
     """True when a file with this content is the current load of `unit` (of any unit of the
     table when the unit is only known from the content), in `current_loads`."""
     return (file_hash, unit) in loads if unit is not None else any(loaded == file_hash for loaded, _unit in loads)
-
-
-def is_loaded(con: duckdb.DuckDBPyConnection, table: str, file_hash: str, unit: str | None = None) -> bool:
-    """`in_loads` for one file, asking the ledger."""
-    ensure_loads_table(con)
-    return in_loads(current_loads(con, table), file_hash, unit)
 
 
 def loaded_unit(con: duckdb.DuckDBPyConnection, table: str, file_hash: str) -> str:

@@ -1,7 +1,12 @@
 import duckdb
 import pandas as pd
 
-from ingest.load import ensure_table, is_loaded, replace_unit
+from ingest.load import current_loads, ensure_table, in_loads, replace_unit
+
+
+def is_loaded(con, table, file_hash, unit=None):
+    """What the ingest step asks of the ledger for one file."""
+    return in_loads(current_loads(con, table), file_hash, unit)
 
 
 def frame(value):
