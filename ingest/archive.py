@@ -65,6 +65,7 @@ class Archive:
     def __init__(self, root: Path):
         self.root = root
         self.index = root / INDEX_NAME
+        self._read: tuple[tuple[int, int, int], list[ArchivedFile]] | None = None  # (the index's stat, its entries)
 
     def content_path(self, sha256: str) -> Path:
         return self.root / "fichiers" / sha256[:2] / sha256
@@ -124,8 +125,15 @@ class Archive:
     def entries(self) -> list[ArchivedFile]:
         """The files loaded, in arrival order, without those withdrawn since. A line torn by a
         crash while it was written is skipped: its load was not committed."""
-        if not self.index.exists():
+        try:
+            stat = self.index.stat()
+        except FileNotFoundError:
             return []
+        # Read again only when the index changed: an incremental refresh asks about each of
+        # the 132 files of a national landing folder (0.25 s when each read the whole index).
+        version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if self._read is not None and self._read[0] == version:
+            return list(self._read[1])
         loaded: list[ArchivedFile] = []
         for text in self.index.read_text(encoding="utf-8").splitlines():
             try:
@@ -137,7 +145,8 @@ class Archive:
                 loaded.append(ArchivedFile(**line))
             elif action == "retire":
                 loaded = [e for e in loaded if (e.sha256, e.source, e.path) != (line["sha256"], line["source"], line["path"])]
-        return loaded
+        self._read = (version, loaded)
+        return list(loaded)
 
     def missing(self) -> list[ArchivedFile]:
         """Entries whose content is no longer in the archive (a disk error, a manual deletion)."""

@@ -344,7 +344,10 @@ def ingest_source(
         extracts = sorted(extracts, key=lambda e: (modified_at(e.path), str(e.path)))
     report = IngestReport(source=spec.name, files_found=len(extracts))
     build_db.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(build_db), config={"checkpoint_threshold": CHECKPOINT_THRESHOLD}) as con:
+    with duckdb.connect(str(build_db)) as con:
+        # Set, not passed as the connection's configuration: a database another connection of
+        # this process holds open is opened with the same configuration only (cli.execute_refresh).
+        con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         for table_spec in (spec, *(SOURCES[name] for name in spec.after)):
             ensure_table(con, table_spec.table, table_spec.columns)
         if not extracts:

@@ -598,6 +598,7 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
     result and, for an incremental refresh, the raw tables' fingerprints taken after ingestion.
     `parts`: the yearly tables fingerprinted per kind of row (incremental.changes)."""
     import dagster as dg
+    import duckdb
 
     from orchestration import incremental as state
     from orchestration.publish.assets import PUBLISHED_KEY, REPORT_KEY
@@ -619,7 +620,11 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
         return run(), None
     graph = defs.resolve_asset_graph()
     ingest_keys = dg.AssetSelection.groups("ingest").resolve(graph)
-    ingested = run(sorted(ingest_keys))
+    # The build database stays open in this process while the ingestion steps run: each step's
+    # connection then reuses it, instead of opening the file again (0.03 s each nationally,
+    # for 15 steps that mostly find nothing new). Closed before anything else opens it.
+    with duckdb.connect(str(settings.build_db)):
+        ingested = run(sorted(ingest_keys))
     if not ingested.success:
         return ingested, None
     changes = state.changes(settings, list(tables), yearly, parts)

@@ -222,3 +222,16 @@ def test_a_record_without_kinds_of_rows_recomputes_every_indicator(tmp_path):
     settings = build_with_years(tmp_path, THEMES)  # recorded without parts
     assert changed_prefixes(settings, "update raw.caf_legacy set valeur = valeur + 1 "
                                       "where theme = 'nivcomtotal' and annee = 2018") == (2018, None)
+
+
+def test_names_kept_from_the_last_refresh_are_those_hashed_again(tmp_path):
+    """A table whose names are the same in every year and kind keeps the names fingerprint of
+    the last refresh (the distinct names are not hashed again): it must be the one a fresh
+    hashing finds, or a later change of names would be missed or invented."""
+    settings = build_with_years(tmp_path)
+    assert since_year(settings, "update raw.caf_legacy set valeur = valeur + 1 where annee = 2018") == 2018
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        carried = incremental.read_record(con)["noms"]
+        assert carried == incremental.table_fingerprints(con, TABLES, YEARLY)["noms"]
+    # A commune dropped from one year keeps its name in the others: still the same names.
+    assert since_year(settings, "delete from raw.caf_legacy where annee = 2018 and code_commune = '62001'") == 2018
