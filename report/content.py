@@ -334,11 +334,13 @@ def families_by_commune(warehouse: Warehouse) -> Section:
         "indicateurs",
         "select indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee, valeur, source "
         "from marts.indicateurs "
-        "where territoire_niveau = 'commune' and indicateur_code in ('nb_allocataires', 'part_rsa') and valeur is not null "
-        "qualify annee = max(annee) over (partition by indicateur_code)")
+        "where territoire_niveau = 'commune' and indicateur_code in ('nb_allocataires', 'part_rsa') and valeur is not null")
     if found is None:
         section.missing.append("marts.indicateurs")
         return section
+    # The latest year of the territory's communes, taken once DuckDB kept their rows only (a
+    # window in the query would run over every commune of a national warehouse first: 0.3 s).
+    found = found[found.annee == found.groupby("indicateur_code").annee.transform("max")]
     for code, title, unit in (("nb_allocataires", "Allocataires Caf", "allocataires"),
                               ("part_rsa", "Part des allocataires percevant le RSA", "%")):
         rows = found[found.indicateur_code == code].sort_values("territoire_libelle")

@@ -28,3 +28,26 @@ def test_a_frame_keeps_the_principal_territory_rows_of_any_query(tmp_path):
         assert warehouse.frame("absente", "select 1") is None
     finally:
         warehouse.close()
+
+
+def test_the_communes_section_shows_the_latest_year_of_the_territory_communes(tmp_path):
+    """Another EPCI's communes already have 2019: the territory's chart is of 2018, its latest."""
+    from report.content import families_by_commune
+
+    path = tmp_path / "ctg.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.territoires as select * from (values "
+                    "('200000001', '62', '62910', true), ('246200729', '62', '62160', false)) "
+                    "t(epci_siren, departement_code, code_commune, est_principal)")
+        con.execute("create table marts.indicateurs as select * from (values "
+                    "('nb_allocataires', 'commune', '62910', 'Commune A', 2017, 10.0, 'NIVCOMTOTAL 2017'), "
+                    "('nb_allocataires', 'commune', '62910', 'Commune A', 2018, 12.0, 'NIVCOMTOTAL 2018'), "
+                    "('nb_allocataires', 'commune', '62160', 'Commune B', 2019, 99.0, 'NIVCOMTOTAL 2019')) "
+                    "t(indicateur_code, territoire_niveau, territoire_code, territoire_libelle, annee, valeur, source)")
+    warehouse = Warehouse(path)
+    try:
+        [chart] = families_by_commune(warehouse).charts
+    finally:
+        warehouse.close()
+    assert "(2018)" in chart.title and chart.caption == "Source : NIVCOMTOTAL 2018."
