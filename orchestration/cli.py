@@ -601,35 +601,63 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
     import duckdb
 
     from orchestration import incremental as state
-    from orchestration.publish.assets import PUBLISHED_KEY, REPORT_KEY
     from orchestration.transform.dbt import DBT_ASSETS_NAME
+
+    instance = None  # one for the refresh's runs
 
     def run(selection=None, full_refresh=True, checks=None):
         """The job, or the assets of `selection`; with `checks`, exactly those asset checks
         (None: those of the assets selected)."""
+        nonlocal instance
+        if instance is None:
+            instance = instance_for_cli()
         run_config = {"loggers": {"ctg_progress": {}}}
         if not full_refresh:
             run_config["ops"] = {DBT_ASSETS_NAME: {"config": {"full_refresh": False}}}
         if checks is not None:
             subset = job.get_subset(asset_selection=set(selection), asset_check_selection=set(checks))
-            return subset.execute_in_process(instance=instance_for_cli(), raise_on_error=False, run_config=run_config)
-        return job.execute_in_process(instance=instance_for_cli(), raise_on_error=False, asset_selection=selection,
+            return subset.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        return job.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection,
                                       run_config=run_config)
 
     if not incremental or not state.has_record(settings):
         return run(), None
     graph = defs.resolve_asset_graph()
     ingest_keys = dg.AssetSelection.groups("ingest").resolve(graph)
-    # The build database stays open in this process while the ingestion steps run: each step's
-    # connection then reuses it, instead of opening the file again (0.03 s each nationally,
-    # for 15 steps that mostly find nothing new). Closed before anything else opens it.
-    with duckdb.connect(str(settings.build_db)):
+    # The build database stays open in this process from the ingestion steps to the choice of
+    # what dbt recomputes: each step's connection reuses it, instead of opening the file again
+    # (0.03 s each nationally, for 15 steps that mostly find nothing new), and so do the
+    # fingerprints and marks below. Closed before dbt, another process, opens it.
+    with duckdb.connect(str(settings.build_db)) as held:
         ingested = run(sorted(ingest_keys))
-    if not ingested.success:
-        return ingested, None
-    changes = state.changes(settings, list(tables), yearly, parts)
-    if changes is None:  # the record vanished meanwhile: everything, to be safe
+        if not ingested.success:
+            return ingested, None
+        plan = incremental_plan(settings, graph, ingest_keys, tables, yearly, parts, held)
+    if plan is None:  # the record vanished meanwhile: everything, to be safe
         return CombinedResult([ingested, run(sorted(graph.materializable_asset_keys - ingest_keys))]), None
+    changes, selection, checks, by_year = plan
+    if not by_year:
+        return CombinedResult([ingested, run(sorted(selection), checks=checks)]), changes.fingerprints
+    try:
+        result = run(sorted(selection), full_refresh=False, checks=checks)
+    finally:
+        state.set_recompute_year(settings, None)
+    return CombinedResult([ingested, result]), changes.fingerprints
+
+
+def incremental_plan(settings: Settings, graph, ingest_keys, tables: dict[str, list[str]], yearly: tuple[str, ...],
+                     parts, held):
+    """After ingestion: what changed, the assets and checks to run, and whether the models
+    recompute some years only (then marked in the build database through `held`). None when
+    everything must be recomputed."""
+    import dagster as dg
+
+    from orchestration import incremental as state
+    from orchestration.publish.assets import PUBLISHED_KEY, REPORT_KEY
+
+    changes = state.changes(settings, list(tables), yearly, parts, held)
+    if changes is None:
+        return None
     changed_keys = [dg.AssetKey(tables[table]) for table in sorted(changes.tables)]
     downstream = dg.AssetSelection.assets(*changed_keys).downstream(include_self=False).resolve(graph)
     selection = (downstream - ingest_keys) | {PUBLISHED_KEY, REPORT_KEY}
@@ -647,15 +675,10 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
     checks = {check for check in graph.asset_check_keys if check.asset_key in selection}
     selection -= views
     by_year = changes.since_year is not None and bool(models)
-    if not by_year:
-        return CombinedResult([ingested, run(sorted(selection), checks=checks)]), changes.fingerprints
-    state.mark_in_progress(settings)
-    state.set_recompute_year(settings, changes.since_year, changes.prefixes)
-    try:
-        result = run(sorted(selection), full_refresh=False, checks=checks)
-    finally:
-        state.set_recompute_year(settings, None)
-    return CombinedResult([ingested, result]), changes.fingerprints
+    if by_year:
+        state.mark_in_progress(settings, held)
+        state.set_recompute_year(settings, changes.since_year, changes.prefixes, held)
+    return changes, selection, checks, by_year
 
 
 def record_build(settings: Settings, tables: dict[str, list[str]], yearly: tuple[str, ...], succeeded: bool,

@@ -32,8 +32,10 @@ prefixes feed (macros/incremental.sql): 4 of the 68 commune indicators for `nivc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,15 +155,28 @@ def has_record(settings: Settings) -> bool:
     return record is not None and record.get("projet") == project_fingerprint(settings)
 
 
+@contextlib.contextmanager
+def build_database(settings: Settings, held: duckdb.DuckDBPyConnection | None = None,
+                   read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`held`, a connection to the build database the caller keeps open; or one of its own."""
+    if held is not None:
+        yield held
+        return
+    with duckdb.connect(str(settings.build_db), read_only=read_only) as con:
+        yield con
+
+
 def changes(settings: Settings, tables: list[str], yearly: tuple[str, ...] = (),
-            parts: dict[str, tuple[str, dict[str, list[str]]]] | None = None) -> Changes | None:
+            parts: dict[str, tuple[str, dict[str, list[str]]]] | None = None,
+            held: duckdb.DuckDBPyConnection | None = None) -> Changes | None:
     """What differs from the last successful refresh; None when everything must be
     recomputed (no record, or another project or settings). `parts`: yearly table → the
-    column naming its kinds of rows, and each kind → the prefixes it feeds."""
+    column naming its kinds of rows, and each kind → the prefixes it feeds. `held`: a
+    connection to the build database to use (build_database)."""
     if not settings.build_db.is_file() or not settings.marts_db.is_file():
         return None
     parts = parts or {}
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+    with build_database(settings, held, read_only=True) as con:
         record = read_record(con)
         if record is None or record.get("projet") != project_fingerprint(settings):
             return None
@@ -207,11 +222,12 @@ def changed_prefixes(before: dict, now: dict, changed: set[str], fed: dict[str, 
     return sorted(prefixes)
 
 
-def set_recompute_year(settings: Settings, year: int | None, prefixes: list[str] | None = None) -> None:
+def set_recompute_year(settings: Settings, year: int | None, prefixes: list[str] | None = None,
+                       held: duckdb.DuckDBPyConnection | None = None) -> None:
     """The first year the year-incremental models recompute in this refresh's dbt run, and
     the prefixes whose indicators they recompute (None: every one). Year None: removed, so
     that a later dbt run by hand recomputes every year and indicator."""
-    with duckdb.connect(str(settings.build_db)) as con:
+    with build_database(settings, held) as con:
         if year is None:
             con.execute(f"drop table if exists {RECOMPUTE_TABLE}")
         else:
@@ -243,10 +259,10 @@ def record_success(settings: Settings, tables: list[str], yearly: tuple[str, ...
                     [json.dumps(record)])
 
 
-def mark_in_progress(settings: Settings) -> None:
+def mark_in_progress(settings: Settings, held: duckdb.DuckDBPyConnection | None = None) -> None:
     """Before dbt changes the models: the record is replaced by a mark, so that a refresh killed
     from now on is followed by a whole one, whatever its raw tables then hold."""
-    with duckdb.connect(str(settings.build_db)) as con:
+    with build_database(settings, held) as con:
         con.execute(f"create or replace table {STATE_TABLE} as select ? as etat, current_timestamp as enregistre_le",
                     [json.dumps({"en_cours": True})])
 
