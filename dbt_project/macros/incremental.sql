@@ -163,11 +163,19 @@
     {{ return(prefixes) }}
 {% endmacro %}
 
+{#- What int_communes__variables decided when it was compiled, for its pre-hook: the same
+    decision (its select adds no row exactly when the hook updates in place), without the
+    queries of variables_updated_in_place a second time (0.1 to 0.2 s nationally). -#}
+{% macro in_place_marker(in_place) -%}
+    {%- if in_place is not none %}-- ctg-en-place: {{ in_place | join(',') }}{% endif -%}
+{%- endmacro %}
+
 {#- The pre-hook of int_communes__variables: the changed prefixes' columns updated in place
     (variables_updated_in_place), or the recomputed years deleted. -#}
 {% macro update_or_delete_recomputed_variables(keys) %}
     {%- set sources = ctg_registry()['commune_models'] -%}
-    {%- set in_place = variables_updated_in_place(sources) -%}
+    {%- set marker = modules.re.search('-- ctg-en-place: ([a-z0-9_,]+)', model.get('compiled_code') or '') -%}
+    {%- set in_place = marker.group(1).split(',') if marker else none -%}
     {%- if in_place is none -%}
         {{ delete_recomputed_years() }}
     {%- else -%}

@@ -13,9 +13,10 @@
 
 {# prefix -> staging model, from the source registry (macros/registry.sql) #}
 {% set sources = ctg_registry()['commune_models'] %}
-{# Asked once for all the sources below (a query on an incremental run). When the pre-hook
-   updates the changed columns in place, no row is added (macros/incremental.sql). #}
-{% set recomputed = 'false' if variables_updated_in_place(sources) is not none else years_recomputed() %}
+{# Asked once for all the sources below and for the pre-hook (queries on an incremental run).
+   When the pre-hook updates the changed columns in place, no row is added (macros/incremental.sql). #}
+{% set in_place = variables_updated_in_place(sources) %}
+{% set recomputed = 'false' if in_place is not none else years_recomputed() %}
 {# Each source's presence flag and prefixed columns (read from the database when the model runs). #}
 {% set source_columns = [] %}
 {% for prefix, model in sources.items() %}
@@ -79,3 +80,4 @@ final as (
 )
 
 select * from final
+{{ in_place_marker(in_place) }}
