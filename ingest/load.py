@@ -90,6 +90,13 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     ).fetchall()}
 
 
+def table_in_layout(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> bool:
+    """Whether `table` exists with its declared columns and the load columns, no more, no
+    fewer: `ensure_table` then has nothing to do."""
+    declared = {column.split()[0].lower() for column in declared_columns(columns)}
+    return table_columns(con, table) == declared | set(LOAD_COLUMNS)
+
+
 def layout_outdated(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> bool:
     """Whether `table` has a column it no longer declares: rows in the layout of an older
     version (the CAF legacy files' rows were one per commune and variable until 2026-11)."""

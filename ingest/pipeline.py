@@ -41,6 +41,7 @@ from ingest.load import (
     replace_unit,
     same_figures_for_another_year,
     stage_unit,
+    table_in_layout,
     unit_figures,
 )
 from ingest.registry import SOURCES, SourceSpec
@@ -324,6 +325,32 @@ def archive_errors(archive: Archive, extract: Extract):
             f"archivage impossible de {extract.path.name} dans {archive.root} ({error.strerror or error}) ; "
             "vérifiez l'espace disque et les droits du dossier d'archive, puis relancez"
         ) from None
+
+
+def has_news(spec: SourceSpec, landing: Landing, con: duckdb.DuckDBPyConnection, archive: Archive | None = None) -> bool:
+    """Whether `ingest_source` would do more for `spec` than find each of its files loaded
+    already (the same rule: content hash and unit in the ledger, and in the archive): a file to
+    load, refuse or archive, or a raw table to create or lay out again. A source without any
+    file has no news once its tables exist. An incremental `ctg refresh` runs the ingest steps
+    of the sources with news only (orchestration/cli.py)."""
+    for table_spec in (spec, *(SOURCES[name] for name in spec.after)):
+        if not table_in_layout(con, table_spec.table, table_spec.columns):
+            return True
+    extracts = landing.of(spec.name)
+    if not extracts:
+        return False
+    try:
+        loads = current_loads(con, spec.table)
+    except duckdb.CatalogException:  # no ledger yet
+        return True
+    for extract in extracts:
+        extract, file_hash = hashed(extract, landing.root)
+        named_unit = spec.unit(extract, None)[0] if spec.unit_from_name and extract.error is None else None
+        if extract.error is not None or not in_loads(loads, file_hash, named_unit):
+            return True
+        if archive is not None and not archive.holds(file_hash, spec.name):
+            return True
+    return False
 
 
 def ingest_source(

@@ -53,6 +53,7 @@ def step_labels() -> dict[str, str]:
     return {
         **{"__".join(spec.asset_key): spec.label for spec in SOURCE_LIST},
         "raw__territoire_communes": "territoire",
+        "fraicheur_des_sources": "fraîcheur des sources",  # orchestration.ingest.assets.build_freshness_checks
         "ctg_dbt_assets": "dbt (modèles et tests)",
         "published__warehouse": "publication",
         "published__rapport": "rapport",
@@ -242,18 +243,13 @@ def warning_report(result, settings: Settings) -> list[str]:
     return lines
 
 
-def absent_sources(result, sources: list[SourceSpec]) -> list[str]:
-    """Sources with no file in the landing folder (their indicators are simply not there)."""
-    by_name = {spec.name: spec for spec in sources}
-    absent = []
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        found = materialization.metadata.get("fichiers_trouves")
-        # The territory files are optional (a bundled referential stands in): not absent sources.
-        spec = by_name.get(event.asset_key.path[-1]) if event.asset_key.path[0] == "raw" else None
-        if found is not None and found.value == 0 and spec is not None and spec.expected:
-            absent.append(spec.label)
-    return absent
+def absent_sources(settings: Settings, sources: list[SourceSpec]) -> list[str]:
+    """Sources expected with no file in the landing folder (their indicators are simply not
+    there), whether or not the refresh ran their ingest step."""
+    from ingest.discovery import discover
+
+    landing = discover(settings.landing_dir, sources)
+    return [spec.label for spec in sources if spec.expected and not landing.of(spec.name)]
 
 
 def unrecognised_files(result) -> list[str]:
@@ -513,14 +509,14 @@ def run_refresh(settings: Settings, rebuilt: bool, sources: list[SourceSpec]) ->
                  if spec.yearly and spec.part_column}
         with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             result, fingerprints = execute_refresh(job, defs, settings, tables, yearly, incremental=not rebuilt,
-                                                   parts=parts)
+                                                   parts=parts, sources=sources)
     problems = failure_report(result, settings)
     published = any(
         event.asset_key is not None and event.asset_key.path == ["published", "warehouse"]
         for event in result.get_asset_materialization_events()
     )
     elapsed = time.monotonic() - started
-    absent = absent_sources(result, sources)
+    absent = absent_sources(settings, sources)
     if absent:
         say(
             f"sources sans fichier dans le dossier d'arrivée : {', '.join(absent)} "
@@ -591,12 +587,15 @@ DBT_MATERIALIZATION = "dagster-dbt/materialization_type"
 
 
 def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]], yearly: tuple[str, ...],
-                    incremental: bool, parts: dict[str, tuple[str, dict[str, list[str]]]] | None = None):
+                    incremental: bool, parts: dict[str, tuple[str, dict[str, list[str]]]] | None = None,
+                    sources: list[SourceSpec] | None = None):
     """The whole job; or, when the build database records a successful refresh of the same
-    project and settings (orchestration.incremental), ingestion first, then only the assets
-    downstream of the raw tables that changed, publication and the report. Returns the
-    result and, for an incremental refresh, the raw tables' fingerprints taken after ingestion.
-    `parts`: the yearly tables fingerprinted per kind of row (incremental.changes)."""
+    project and settings (orchestration.incremental), first the ingestion of the sources with
+    a new file (ingest.pipeline.has_news), the territory and every source's freshness check,
+    then only the assets downstream of the raw tables that changed, publication and the
+    report. Returns the result and, for an incremental refresh, the raw tables' fingerprints
+    taken after ingestion. `parts`: the yearly tables fingerprinted per kind of row
+    (incremental.changes)."""
     import dagster as dg
     import duckdb
 
@@ -629,7 +628,8 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
     # (0.03 s each nationally, for 15 steps that mostly find nothing new), and so do the
     # fingerprints and marks below. Closed before dbt, another process, opens it.
     with duckdb.connect(str(settings.build_db)) as held:
-        ingested = run(sorted(ingest_keys))
+        steps, checks = ingestion_with_news(settings, graph, ingest_keys, sources, held)
+        ingested = run(steps, checks=checks)
         if not ingested.success:
             return ingested, None
         plan = incremental_plan(settings, graph, ingest_keys, tables, yearly, parts, held)
@@ -643,6 +643,29 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
     finally:
         state.set_recompute_year(settings, None)
     return CombinedResult([ingested, result]), changes.fingerprints
+
+
+def ingestion_with_news(settings: Settings, graph, ingest_keys, sources: list[SourceSpec] | None, held):
+    """The ingest steps an incremental refresh runs, and their checks: those of the sources
+    with a new file (the others would find every file loaded already: 0.05 to 0.1 s of Dagster
+    and of hashing each, nationally), the territory (it reports the files no reader
+    recognises), and the freshness check of every source (it reads the archive, not the files)."""
+    import dagster as dg
+
+    from ingest.archive import Archive
+    from ingest.discovery import discover
+    from ingest.pipeline import has_news
+    from ingest.registry import SOURCE_LIST
+    from orchestration.ingest.assets import FRESHNESS_CHECK, TERRITORY_KEY
+
+    sources = SOURCE_LIST if sources is None else sources
+    landing = discover(settings.landing_dir, sources)
+    archive = Archive(settings.archive_dir)
+    steps = {dg.AssetKey(spec.asset_key) for spec in sources if has_news(spec, landing, held, archive)}
+    steps = (steps | {TERRITORY_KEY}) & ingest_keys
+    checks = {check for check in graph.asset_check_keys
+              if check.asset_key in steps or check.asset_key in ingest_keys and check.name == FRESHNESS_CHECK}
+    return sorted(steps), checks
 
 
 def incremental_plan(settings: Settings, graph, ingest_keys, tables: dict[str, list[str]], yearly: tuple[str, ...],

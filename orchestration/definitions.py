@@ -11,7 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from ingest.registry import SOURCE_LIST, SourceSpec
-from orchestration.ingest.assets import build_landing_assets
+from orchestration.ingest.assets import build_freshness_checks, build_landing_assets
 from orchestration.publish.assets import build_publish_asset, report
 from orchestration.resources import CtgSettingsResource
 from orchestration.schedules import failure_alert, landing_sensor, nightly_schedule
@@ -38,6 +38,7 @@ def build_definitions(
     )
     return dg.Definitions(
         assets=[*landing_assets, dbt_assets, publish_asset, report],
+        asset_checks=[build_freshness_checks(sources)],
         jobs=[full_refresh],
         schedules=[nightly_schedule(full_refresh)],
         sensors=[landing_sensor(full_refresh, settings), failure_alert],

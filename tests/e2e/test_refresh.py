@@ -540,7 +540,12 @@ def test_a_refresh_after_some_years_changed_publishes_what_a_full_one_does(tmp_p
     # commune variables are updated in place (no row added), and the same indicators recomputed.
     nivcom.write_bytes(nivcom.read_bytes().replace(b"Baincthun;62075;657;324", b"Baincthun;62075;660;324"))
     assert main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
-    assert "années 2018 et suivantes, indicateurs des variables nivcom" in capfd.readouterr().out
+    progress = capfd.readouterr().out
+    assert "années 2018 et suivantes, indicateurs des variables nivcom" in progress
+    # Only the ingest step of the source with a new file runs, with the territory and every
+    # source's freshness check; the others would find each of their files loaded already.
+    assert "▶ CAF fichiers communaux historiques" in progress and "▶ territoire" in progress
+    assert "▶ fraîcheur des sources" in progress and "▶ INSEE populations légales" not in progress
     assert "where false" in variables.read_text(encoding="utf-8")
     compiled = (target / "compiled" / "ctg" / "models" / "marts" / "indicateurs.sql").read_text(encoding="utf-8")
     assert "where annee >= 2013" in compiled and "where annee >= 2018" in compiled  # 5 years before, and 2018 on

@@ -6,7 +6,7 @@ import dagster as dg
 
 from ingest.archive import Archive, ArchivedFile
 from ingest.registry import SOURCES
-from orchestration.ingest.assets import FRESHNESS_CHECK, build_landing_assets
+from orchestration.ingest.assets import FRESHNESS_CHECK, build_freshness_checks, build_landing_assets
 from orchestration.resources import CtgSettingsResource
 from orchestration.settings import Settings
 
@@ -20,7 +20,8 @@ def freshness_of(source: str, arrived_days_ago: int | None, tmp_path) -> dg.Asse
         Archive(settings.archive_dir).record(ArchivedFile("ab" * 32, source, "caf/portail/s_ben_com_f.csv", "2024",
                                                           arrived.isoformat(timespec="seconds")))
     [step] = [a for a in build_landing_assets() if a.key.path == SOURCES[source].asset_key]
-    result = dg.materialize([step], resources={"ctg": CtgSettingsResource.from_settings(settings)},
+    result = dg.materialize([step, build_freshness_checks([SOURCES[source]])],
+                            resources={"ctg": CtgSettingsResource.from_settings(settings)},
                             instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     [evaluation] = [e for e in result.get_asset_check_evaluations() if e.check_name == FRESHNESS_CHECK]
     return evaluation

@@ -273,3 +273,31 @@ def test_an_error_at_one_file_leaves_the_files_before_it_and_nothing_of_those_re
     assert archived == ["AAHCom2013.csv"]
     assert rows(tmp_path, "select distinct source_file from raw.caf_legacy") == [("AAHCom2013.csv",)]
     assert rows(tmp_path, "select source_file from raw._chargements") == [("AAHCom2013.csv",)]
+
+
+def has_news_now(source, landing, tmp_path, archive=None) -> bool:
+    from ingest.pipeline import has_news
+
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        return has_news(SOURCES[source], discover(landing), con, archive)
+
+
+def test_a_source_has_news_until_each_of_its_files_is_loaded_and_archived(tmp_path):
+    """An incremental refresh runs the ingest steps of the sources with news only: a file not
+    loaded yet, a corrected one, one loaded but not archived, or a raw table to create."""
+    from ingest.archive import Archive
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    duckdb.connect(str(tmp_path / "build.duckdb")).close()
+    assert has_news_now("caf_partenaire", landing, tmp_path)  # its table does not exist yet
+    ingest("caf_partenaire", landing, tmp_path)
+    assert not has_news_now("caf_partenaire", landing, tmp_path)  # no file, its table in place
+    extract = landing / "extrait_partenaire_a.csv"
+    extract.write_text(PARTNER + "62160;2019;am_actives;120\n", encoding="utf-8")
+    assert has_news_now("caf_partenaire", landing, tmp_path)
+    ingest("caf_partenaire", landing, tmp_path)
+    assert not has_news_now("caf_partenaire", landing, tmp_path)
+    assert has_news_now("caf_partenaire", landing, tmp_path, Archive(tmp_path / "archive"))  # not archived
+    extract.write_text(PARTNER + "62160;2019;am_actives;121\n", encoding="utf-8")  # corrected
+    assert has_news_now("caf_partenaire", landing, tmp_path)
