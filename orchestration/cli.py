@@ -144,6 +144,14 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def warm_instance_imports() -> None:
+    """An in-memory Dagster instance created and disposed of: what it imports stays imported."""
+    from dagster import DagsterInstance
+
+    with contextlib.suppress(Exception), DagsterInstance.ephemeral():
+        pass
+
+
 def instance_for_cli():
     """An in-memory Dagster instance unless CTG_DAGSTER_HISTORY asks for the one of
     DAGSTER_HOME: writing each event of the run to SQLite costs a sample refresh about 15 s
@@ -621,6 +629,9 @@ def execute_refresh(job, defs, settings: Settings, tables: dict[str, list[str]],
 
     if not incremental or not state.has_record(settings):
         return run(), None
+    # The in-memory instance's first creation imports its storage (SQLAlchemy, Alembic: 0.5 s):
+    # done by a thread meanwhile, while this one mostly waits on DuckDB and hashes files.
+    threading.Thread(target=warm_instance_imports, name="ctg-dagster-instance", daemon=True).start()
     graph = defs.resolve_asset_graph()
     ingest_keys = dg.AssetSelection.groups("ingest").resolve(graph)
     # The build database stays open in this process from the ingestion steps to the choice of
