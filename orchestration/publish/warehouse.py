@@ -9,6 +9,7 @@ leaves the previous file byte-identical.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -26,6 +27,15 @@ PUBLISHED_SCHEMAS = ("marts",)
 # A refresh that computed nothing (no recognised extract, every file rejected) must not
 # replace a good warehouse with empty tables.
 MUST_NOT_BE_EMPTY = ("marts.indicateurs",)
+
+
+# The marts whose Parquet copy is a folder of one file per year (`indicateurs/annee=2018/…`),
+# in the Hive layout every Parquet reader knows: 14.5 million rows nationally, of which a
+# refresh where one file changed recomputes a year or a few. The years whose rows are those of
+# the previous publication (same fingerprint) are linked from it, not encoded again (3.5 s of
+# a 4 s publication nationally when it was one file). Their fingerprints: YEAR_FINGERPRINTS.
+PARQUET_BY_YEAR = {("marts", "indicateurs")}
+YEAR_FINGERPRINTS = "_empreintes.json"  # a leading _: not data, for Hive-layout readers
 
 
 class NothingToPublish(RuntimeError):
@@ -82,6 +92,42 @@ def compact_marts(con: duckdb.DuckDBPyConnection, marts_db: Path, token: str) ->
     finally:
         compact.unlink(missing_ok=True)
         compact.with_name(compact.name + ".wal").unlink(missing_ok=True)
+
+
+def write_by_year(con: duckdb.DuckDBPyConnection, relation: str, folder: Path, previous: Path | None) -> list[int]:
+    """The Parquet copy of `relation` as `folder/annee=<year>/`, one folder per year: the years
+    whose rows have the fingerprint they had in `previous` (the same table's folder in the
+    publication before) are hard links to its files; the others are written, in one pass.
+    Returns the years written."""
+    columns = [row[0] for row in con.execute(f"select column_name from (describe {relation})").fetchall()]
+    row = "hash(" + ", ".join('"{}"'.format(column.replace('"', '""')) for column in columns) + ")"
+    found = con.execute(f"select annee, count(*), bit_xor({row}), sum({row}::hugeint) from {relation} group by annee").fetchall()
+    # DuckDB's hash may change from one version to the next: its version is part of the record.
+    now = {"duckdb": duckdb.__version__, "annees": {str(year): f"{count}:{xor}:{total}" for year, count, xor, total in found}}
+    try:
+        before = json.loads((previous / YEAR_FINGERPRINTS).read_text(encoding="utf-8")) if previous else {}
+    except (OSError, ValueError):  # none (the first publication, or a single file before)
+        before = {}
+    folder.mkdir(parents=True)
+    written = []
+    for year, fingerprint in now["annees"].items():
+        kept = sorted((previous / f"annee={year}").glob("*.parquet")) if previous else []
+        if not kept or before.get("duckdb") != now["duckdb"] or before.get("annees", {}).get(year) != fingerprint:
+            written.append(int(year))
+            continue
+        (folder / f"annee={year}").mkdir()
+        for path in kept:
+            try:
+                os.link(path, folder / f"annee={year}" / path.name)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(path, folder / f"annee={year}" / path.name)
+    if written:
+        years = ", ".join(str(year) for year in sorted(written))  # integers DuckDB gave
+        con.execute(f"copy (select * from {relation} where annee in ({years})) to ? "
+                    "(format parquet, partition_by (annee), write_partition_columns true, overwrite_or_ignore true, "
+                    f"filename_pattern '{folder.name}_{{i}}')", [str(folder)])
+    (folder / YEAR_FINGERPRINTS).write_text(json.dumps(now, indent=1), encoding="utf-8")
+    return sorted(written)
 
 
 def copy_and_sync(source: Path, target: Path) -> None:
@@ -162,12 +208,17 @@ def publish(marts_db: Path, warehouse: Path, parquet_dir: Path, expected: set[st
                 con.execute("set preserve_insertion_order = false")
                 con.execute("attach ? as published (read_only)", [str(marts_db)])
                 staging_parquet.mkdir(parents=True)
+                previous = parquet_dir.resolve() if parquet_dir.is_dir() else None
                 for schema, table in published:
                     name = f"{schema}.{table}"
                     tables[name] = con.execute(f"select count(*) from published.{name}").fetchone()[0]
-                    con.execute(f"copy published.{name} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
+                    if (schema, table) in PARQUET_BY_YEAR:
+                        write_by_year(con, f"published.{name}", staging_parquet / table,
+                                      previous / table if previous is not None else None)
+                    else:
+                        con.execute(f"copy published.{name} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
             staged.result()
-        for path in [*staging_parquet.iterdir(), staging_parquet]:
+        for path in sorted(staging_parquet.rglob("*"), reverse=True) + [staging_parquet]:  # files before their folders
             fsync_path(path)
         os.replace(staging_file, warehouse)
         fsync_path(warehouse.parent)

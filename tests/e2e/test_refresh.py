@@ -276,7 +276,7 @@ def test_landing_with_no_recognised_extract_keeps_the_published_warehouse(tmp_pa
     good_build = tmp_path / "good.duckdb"
     with duckdb.connect(str(good_build)) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.indicateurs as select 'nb_allocataires' as indicateur_code, 25829.0 as valeur")
+        con.execute("create table marts.indicateurs as select 'nb_allocataires' as indicateur_code, 2018 as annee, 25829.0 as valeur")
     publish(good_build, warehouse, tmp_path / "parquet")
     before = sha256(warehouse)
     landing = tmp_path / "landing"

@@ -166,7 +166,7 @@ def test_sigkill_during_ingestion_loses_nothing_and_the_next_night_completes(day
 def big_build(path: Path, rows: int) -> None:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
-        con.execute(f"create table marts.indicateurs as select 'nb_allocataires' as indicateur_code, "
+        con.execute(f"create table marts.indicateurs as select 'nb_allocataires' as indicateur_code, 2018 as annee, "
                     f"range::double as valeur, md5(range::varchar) as bruit from range({rows})")
 
 

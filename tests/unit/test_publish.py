@@ -15,11 +15,17 @@ def sha256(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def indicateurs_parquet(parquet_dir) -> str:
+    """The Parquet copy of marts.indicateurs: a file per year (PARQUET_BY_YEAR), as a glob."""
+    return f"{parquet_dir}/indicateurs/*/*.parquet"
+
+
 def build_with_mart(path, value):
     """A file of marts as dbt writes it (Settings.marts_db)."""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table marts.indicateurs as select 'nb_allocataires' as indicateur_code, {value}::double as valeur")
+        con.execute("create or replace table marts.indicateurs as select 'nb_allocataires' as indicateur_code, "
+                    f"2018 as annee, {value}::double as valeur")
 
 
 def test_publish_copies_the_marts_and_writes_parquet(tmp_path):
@@ -29,7 +35,7 @@ def test_publish_copies_the_marts_and_writes_parquet(tmp_path):
     assert publication.tables == {"marts.indicateurs": 1}
     with duckdb.connect(str(publication.warehouse), read_only=True) as con:
         assert con.execute("select valeur from marts.indicateurs").fetchone() == (25829.0,)
-    assert duckdb.sql(f"select count(*) from '{tmp_path / 'wh' / 'parquet' / 'indicateurs.parquet'}'").fetchall() == [(1,)]
+    assert duckdb.sql(f"select count(*) from '{indicateurs_parquet(tmp_path / 'wh' / 'parquet')}'").fetchall() == [(1,)]
 
 
 @pytest.mark.parametrize("extra", ["create schema raw; create table raw.secret as select 'nom' as bailleur_nom",
@@ -113,12 +119,12 @@ def test_a_build_without_indicators_does_not_replace_a_good_warehouse(tmp_path):
     empty_marts = tmp_path / "empty.duckdb"  # dbt ran, but no extract was recognised
     with duckdb.connect(str(empty_marts)) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.indicateurs (indicateur_code varchar, valeur double)")
+        con.execute("create table marts.indicateurs (indicateur_code varchar, annee integer, valeur double)")
     with pytest.raises(NothingToPublish, match="aucun indicateur"):
         publish(empty_marts, warehouse, tmp_path / "wh" / "parquet")
 
     assert sha256(warehouse) == before
-    assert duckdb.sql(f"select count(*) from '{tmp_path / 'wh' / 'parquet' / 'indicateurs.parquet'}'").fetchall() == [(1,)]
+    assert duckdb.sql(f"select count(*) from '{indicateurs_parquet(tmp_path / 'wh' / 'parquet')}'").fetchall() == [(1,)]
 
 
 @pytest.mark.parametrize("folder", ["Communauté d'agglomération", "x' as b; copy (select 42) to 'PWNED.csv'; --"])
@@ -131,7 +137,7 @@ def test_a_folder_name_is_a_path_never_sql(tmp_path, monkeypatch, folder):
     publication = publish(build, tmp_path / folder / "ctg.duckdb", tmp_path / folder / "ctg_parquet")
 
     assert publication.tables == {"marts.indicateurs": 1}
-    assert (tmp_path / folder / "ctg_parquet" / "indicateurs.parquet").exists()
+    assert (tmp_path / folder / "ctg_parquet" / "indicateurs" / "annee=2018" / "indicateurs_0.parquet").exists()
     assert not list(tmp_path.rglob("PWNED.csv"))
 
 
@@ -170,7 +176,7 @@ def test_the_readers_recipe_sees_each_new_publication_in_a_long_lived_process(tm
     with duckdb.connect(":memory:") as session:  # recipe 1: attach per session
         session.execute("attach ? as ctg (read_only)", [str(warehouse)])
         assert session.execute("select valeur from ctg.marts.indicateurs").fetchone() == (2.0,)
-    assert duckdb.sql(f"select valeur from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(2.0,)]  # recipe 3
+    assert duckdb.sql(f"select valeur from '{indicateurs_parquet(parquet)}'").fetchall() == [(2.0,)]  # recipe 3
     pooled.close()  # recipe 2: every connection of the pool recycled
     with duckdb.connect(str(warehouse), read_only=True) as recycled:
         assert recycled.execute("select valeur from marts.indicateurs").fetchone() == (2.0,)
@@ -183,7 +189,7 @@ def test_the_published_file_and_folders_are_forced_to_disk_before_and_after_the_
 
     build = tmp_path / "build.duckdb"
     with duckdb.connect(str(build)) as con:
-        con.execute("create schema marts; create table marts.indicateurs as select 1 as valeur")
+        con.execute("create schema marts; create table marts.indicateurs as select 2018 as annee, 1 as valeur")
     synced = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")), real_fsync(fd)))
@@ -191,7 +197,7 @@ def test_the_published_file_and_folders_are_forced_to_disk_before_and_after_the_
     publish(build, warehouse, parquet)
     names = [Path(path).name for path in synced]
     assert names[-1] == "wh" and names.count("wh") == 2  # after each rename, the folder
-    assert any(name.startswith(".ctg.duckdb.") for name in names) and "indicateurs.parquet" in names
+    assert any(name.startswith(".ctg.duckdb.") for name in names) and "indicateurs_0.parquet" in names
 
 
 def test_readers_of_the_parquet_folder_never_find_it_absent(tmp_path):
@@ -212,7 +218,7 @@ def test_readers_of_the_parquet_folder_never_find_it_absent(tmp_path):
 
     def read():
         while not done.is_set():
-            if not (parquet / "indicateurs.parquet").exists():
+            if not (parquet / "indicateurs" / "annee=2018" / "indicateurs_0.parquet").exists():
                 missing.append(1)
 
     publish(builds[0], wh / "ctg.duckdb", parquet)  # the real folder becomes a link (once, not atomic)
@@ -224,7 +230,7 @@ def test_readers_of_the_parquet_folder_never_find_it_absent(tmp_path):
     done.set()
     reader.join()
     assert missing == [] and parquet.is_symlink()
-    assert duckdb.sql(f"select valeur from '{parquet / 'indicateurs.parquet'}'").fetchall() == [(4,)]
+    assert duckdb.sql(f"select valeur from '{indicateurs_parquet(parquet)}'").fetchall() == [(4,)]
     assert entries(wh) == ["<version>", "ctg.duckdb", "ctg_parquet"]  # the earlier versions are gone
 
 
@@ -281,7 +287,7 @@ def test_the_published_copy_keeps_the_marts_file_s_storage_version(tmp_path, blo
     with duckdb.connect() as con:
         con.execute("attach ? as m (storage_version 'v1.0.0')", [str(marts)])
         con.execute("create schema m.marts")
-        con.execute("create table m.marts.indicateurs as select 1.0::double as valeur")
+        con.execute("create table m.marts.indicateurs as select 2018 as annee, 1.0::double as valeur")
         if bloated:  # a table replaced, whose blocks come before those of a later one
             con.execute("create table m.marts.remplace as select md5(range::varchar) as texte from range(300000)")
             con.execute("checkpoint m")
@@ -291,7 +297,7 @@ def test_the_published_copy_keeps_the_marts_file_s_storage_version(tmp_path, blo
     with duckdb.connect(str(marts)) as con:
         con.execute("pragma disable_checkpoint_on_shutdown")
         con.execute("set checkpoint_threshold = '1GB'")
-        con.execute("insert into marts.indicateurs select range from range(1000)")
+        con.execute("insert into marts.indicateurs select 2018, range from range(1000)")
     before = marts.stat().st_size
     publication = publish(marts, tmp_path / "wh" / "ctg.duckdb", tmp_path / "wh" / "parquet")
     assert (publication.size_bytes < before / 4) == bloated  # compacted, or copied as it is
@@ -303,3 +309,29 @@ def test_the_published_copy_keeps_the_marts_file_s_storage_version(tmp_path, blo
                           env={**os.environ, "VIRTUAL_ENV": ""}, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1001"]
+
+
+def test_the_parquet_copy_of_the_indicators_rewrites_only_the_years_that_changed(tmp_path):
+    """marts.indicateurs' Parquet copy is a file per year: a publication links the years whose
+    rows it published before, and writes the others (a corrected file changes a year or a few)."""
+    marts = tmp_path / "build-marts.duckdb"
+    parquet = tmp_path / "wh" / "ctg_parquet"
+
+    def year_files() -> dict[str, int]:
+        return {path.parent.name: path.stat().st_ino for path in parquet.glob("indicateurs/*/*.parquet")}
+
+    with duckdb.connect(str(marts)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.indicateurs as select * from (values ('nb_allocataires', 2017, 10.0), "
+                    "('nb_allocataires', 2018, 12.0), ('part_rsa', 2018, 5.5)) t(indicateur_code, annee, valeur)")
+    publish(marts, tmp_path / "wh" / "ctg.duckdb", parquet)
+    first = year_files()
+    assert sorted(first) == ["annee=2017", "annee=2018"]
+    with duckdb.connect(str(marts)) as con:
+        con.execute("update marts.indicateurs set valeur = 13.0 where annee = 2018 and indicateur_code = 'nb_allocataires'")
+    publish(marts, tmp_path / "wh" / "ctg.duckdb", parquet)
+    second = year_files()
+    assert second["annee=2017"] == first["annee=2017"] and second["annee=2018"] != first["annee=2018"]
+    assert duckdb.sql(f"select annee, indicateur_code, valeur from '{indicateurs_parquet(parquet)}' order by all").fetchall() == [
+        (2017, "nb_allocataires", 10.0), (2018, "nb_allocataires", 13.0), (2018, "part_rsa", 5.5)]
+    assert entries(tmp_path / "wh") == ["<version>", "ctg.duckdb", "ctg_parquet"]  # the first version is gone
