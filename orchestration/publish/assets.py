@@ -29,6 +29,10 @@ def build_publish_asset(upstream_keys: list[dg.AssetKey]) -> dg.AssetsDefinition
         publication = publish(settings.marts_db, settings.warehouse, settings.parquet_dir, marts)
         for table, rows in publication.tables.items():
             context.log.info(f"publié : {table} ({rows} lignes)")
+        for table, (written, linked) in publication.years_written.items():
+            context.log.info(f"copie Parquet de {table} : {len(written)} année(s) écrite(s)"
+                             + (f" ({', '.join(map(str, written))})" if written else "")
+                             + (f", {len(linked)} reprise(s) de la publication précédente" if linked else ""))
         context.log.info(f"entrepôt publié : {publication.warehouse} ({publication.size_bytes} octets)")
         return dg.MaterializeResult(
             metadata={

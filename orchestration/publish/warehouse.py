@@ -48,6 +48,8 @@ class Publication:
     tables: dict[str, int]  # schema.table -> rows
     parquet_dir: Path
     size_bytes: int
+    # schema.table -> the years whose Parquet files were written, and those linked (PARQUET_BY_YEAR)
+    years_written: dict[str, tuple[list[int], list[int]]]
 
 
 def _relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str, str]]:
@@ -94,11 +96,12 @@ def compact_marts(con: duckdb.DuckDBPyConnection, marts_db: Path, token: str) ->
         compact.with_name(compact.name + ".wal").unlink(missing_ok=True)
 
 
-def write_by_year(con: duckdb.DuckDBPyConnection, relation: str, folder: Path, previous: Path | None) -> list[int]:
+def write_by_year(con: duckdb.DuckDBPyConnection, relation: str, folder: Path,
+                  previous: Path | None) -> tuple[list[int], list[int]]:
     """The Parquet copy of `relation` as `folder/annee=<year>/`, one folder per year: the years
     whose rows have the fingerprint they had in `previous` (the same table's folder in the
     publication before) are hard links to its files; the others are written, in one pass.
-    Returns the years written."""
+    Returns the years written and the years linked."""
     columns = [row[0] for row in con.execute(f"select column_name from (describe {relation})").fetchall()]
     row = "hash(" + ", ".join('"{}"'.format(column.replace('"', '""')) for column in columns) + ")"
     found = con.execute(f"select annee, count(*), bit_xor({row}), sum({row}::hugeint) from {relation} group by annee").fetchall()
@@ -109,12 +112,13 @@ def write_by_year(con: duckdb.DuckDBPyConnection, relation: str, folder: Path, p
     except (OSError, ValueError):  # none (the first publication, or a single file before)
         before = {}
     folder.mkdir(parents=True)
-    written = []
+    written, linked = [], []
     for year, fingerprint in now["annees"].items():
         kept = sorted((previous / f"annee={year}").glob("*.parquet")) if previous else []
         if not kept or before.get("duckdb") != now["duckdb"] or before.get("annees", {}).get(year) != fingerprint:
             written.append(int(year))
             continue
+        linked.append(int(year))
         (folder / f"annee={year}").mkdir()
         for path in kept:
             try:
@@ -123,11 +127,14 @@ def write_by_year(con: duckdb.DuckDBPyConnection, relation: str, folder: Path, p
                 shutil.copyfile(path, folder / f"annee={year}" / path.name)
     if written:
         years = ", ".join(str(year) for year in sorted(written))  # integers DuckDB gave
+        # Each year's rows are buffered until this many, then written as a row group: by
+        # default 524,288, 3.8 GB of buffers for 12 national years, against 1.4 GB (7.3 → 7 s).
+        con.execute("set partitioned_write_flush_threshold = 122880")
         con.execute(f"copy (select * from {relation} where annee in ({years})) to ? "
                     "(format parquet, partition_by (annee), write_partition_columns true, overwrite_or_ignore true, "
                     f"filename_pattern '{folder.name}_{{i}}')", [str(folder)])
     (folder / YEAR_FINGERPRINTS).write_text(json.dumps(now, indent=1), encoding="utf-8")
-    return sorted(written)
+    return sorted(written), sorted(linked)
 
 
 def copy_and_sync(source: Path, target: Path) -> None:
@@ -157,6 +164,7 @@ def publish(marts_db: Path, warehouse: Path, parquet_dir: Path, expected: set[st
     staging_file = warehouse.with_name(f".{warehouse.name}.{token}.tmp")
     staging_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{token}.tmp")
     tables: dict[str, int] = {}
+    years_written: dict[str, tuple[list[int], list[int]]] = {}
     for leftover in marts_db.parent.glob(f".{marts_db.name}.*.compact*"):  # a compaction killed midway
         leftover.unlink(missing_ok=True)
     if not marts_db.is_file():
@@ -213,8 +221,8 @@ def publish(marts_db: Path, warehouse: Path, parquet_dir: Path, expected: set[st
                     name = f"{schema}.{table}"
                     tables[name] = con.execute(f"select count(*) from published.{name}").fetchone()[0]
                     if (schema, table) in PARQUET_BY_YEAR:
-                        write_by_year(con, f"published.{name}", staging_parquet / table,
-                                      previous / table if previous is not None else None)
+                        years_written[name] = write_by_year(con, f"published.{name}", staging_parquet / table,
+                                                            previous / table if previous is not None else None)
                     else:
                         con.execute(f"copy published.{name} to ? (format parquet)", [str(staging_parquet / f"{table}.parquet")])
             staged.result()
@@ -246,4 +254,4 @@ def publish(marts_db: Path, warehouse: Path, parquet_dir: Path, expected: set[st
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
     shutil.rmtree(parquet_dir.with_name(f".{parquet_dir.name}.{token}.old"), ignore_errors=True)
-    return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size)
+    return Publication(warehouse, tables, parquet_dir, warehouse.stat().st_size, years_written)

@@ -324,12 +324,14 @@ def test_the_parquet_copy_of_the_indicators_rewrites_only_the_years_that_changed
         con.execute("create schema marts")
         con.execute("create table marts.indicateurs as select * from (values ('nb_allocataires', 2017, 10.0), "
                     "('nb_allocataires', 2018, 12.0), ('part_rsa', 2018, 5.5)) t(indicateur_code, annee, valeur)")
-    publish(marts, tmp_path / "wh" / "ctg.duckdb", parquet)
+    assert publish(marts, tmp_path / "wh" / "ctg.duckdb", parquet).years_written == {
+        "marts.indicateurs": ([2017, 2018], [])}
     first = year_files()
     assert sorted(first) == ["annee=2017", "annee=2018"]
     with duckdb.connect(str(marts)) as con:
         con.execute("update marts.indicateurs set valeur = 13.0 where annee = 2018 and indicateur_code = 'nb_allocataires'")
-    publish(marts, tmp_path / "wh" / "ctg.duckdb", parquet)
+    assert publish(marts, tmp_path / "wh" / "ctg.duckdb", parquet).years_written == {
+        "marts.indicateurs": ([2018], [2017])}
     second = year_files()
     assert second["annee=2017"] == first["annee=2017"] and second["annee=2018"] != first["annee=2018"]
     assert duckdb.sql(f"select annee, indicateur_code, valeur from '{indicateurs_parquet(parquet)}' order by all").fetchall() == [
